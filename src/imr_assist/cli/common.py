@@ -1,0 +1,53 @@
+"""Helpers shared by commands: expanding PATH arguments, consoles, one-line failures."""
+
+from __future__ import annotations
+
+import glob
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from ..errors import InputError
+
+LETTER_SUFFIXES = {".txt", ".pdf", ".text"}
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+def fail(message: str, code: int = 2) -> typer.Exit:
+    """Print one line on stderr and return an Exit to raise."""
+    err_console.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
+    return typer.Exit(code)
+
+
+def expand_paths(args: Iterable[str]) -> list[str]:
+    """Files, folders (letters inside, sorted) and globs -> a list of paths; '-' is stdin.
+
+    A path that does not exist is kept so the reader reports it as a bad input.
+    """
+    out: list[str] = []
+    for arg in args:
+        if arg == "-":
+            out.append(arg)
+            continue
+        p = Path(arg)
+        if p.is_dir():
+            out.extend(
+                str(f) for f in sorted(p.rglob("*")) if f.is_file() and f.suffix.lower() in LETTER_SUFFIXES
+            )
+        elif any(ch in arg for ch in "*?[") and not p.exists():
+            matches = sorted(glob.glob(arg, recursive=True))
+            if not matches:
+                raise InputError(f"{arg}: no files match")
+            out.extend(m for m in matches if Path(m).is_file())
+        else:
+            out.append(arg)
+    return out
+
+
+def stdout_is_tty() -> bool:
+    return sys.stdout.isatty()
