@@ -1,0 +1,153 @@
+"""`imr-assist eval`: score an extractor against gold, write reports, gate on thresholds.
+
+Exit codes: 0 all floors met (or no floors for this extractor), 1 a floor missed,
+2 bad input (missing folder, malformed gold or thresholds, unknown extractor).
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from ..errors import InputError
+from ..evaluation.compare import compare_reports, load_report
+from ..evaluation.report import write_reports
+from ..evaluation.runner import run_eval
+from ..evaluation.suites import Suite, bundled_suites, custom_suite, resolve
+from ..evaluation.terminal import show
+from ..evaluation.thresholds import check, load_thresholds
+from ..paths import eval_dir
+from .common import console, fail
+
+HTML_MODULE = "imr_assist.review.eval_page"
+
+
+def register(app: typer.Typer) -> None:
+    app.command("eval")(eval_command)
+
+
+def eval_command(
+    gold: Annotated[
+        Path | None, typer.Option("--gold", help="Your own gold folder (*.json).")
+    ] = None,
+    letters: Annotated[
+        Path | None,
+        typer.Option("--letters", help="Letters for --gold, matched by file stem or case number."),
+    ] = None,
+    extractor: Annotated[
+        str, typer.Option("--extractor", "-e", help="rules, llm or hybrid.")
+    ] = "rules",
+    report_dir: Annotated[Path, typer.Option("--report", help="Report folder.")] = Path(
+        "reports/eval"
+    ),
+    suite: Annotated[
+        list[str] | None,
+        typer.Option("--suite", "-s", help="Bundled suite(s): gold, corpus-txt, corpus-pdf."),
+    ] = None,
+    thresholds: Annotated[
+        Path | None, typer.Option("--thresholds", help="Floors (default eval/thresholds.toml).")
+    ] = None,
+    compare: Annotated[
+        Path | None, typer.Option("--compare", help="An earlier report.json to diff.")
+    ] = None,
+    html: Annotated[bool, typer.Option("--html", help="Also write the HTML review page.")] = False,
+    max_mismatches: Annotated[
+        int, typer.Option("--max-mismatches", help="Mismatches shown per suite (0 = all).")
+    ] = 40,
+) -> None:
+    """Score extraction against gold letters; exit 1 when a threshold is missed."""
+    try:
+        code = _run(
+            gold,
+            letters,
+            extractor,
+            report_dir,
+            suite or [],
+            thresholds,
+            compare,
+            html,
+            max_mismatches,
+        )
+    except InputError as exc:
+        raise fail(str(exc)) from None
+    if code:
+        raise typer.Exit(code)
+
+
+def _pick_suites(gold: Path | None, letters: Path | None, names: list[str]) -> list[Suite]:
+    if gold is not None or letters is not None:
+        if names:
+            raise InputError("--suite picks bundled suites; it cannot be combined with --gold")
+        return [custom_suite(gold, letters)]
+    suites = bundled_suites()
+    if not names:
+        return suites
+    by_name = {s.name: s for s in suites}
+    unknown = [n for n in names if n not in by_name]
+    if unknown:
+        raise InputError(f"unknown suite {unknown[0]!r}; choose from {', '.join(by_name)}")
+    return [by_name[n] for n in dict.fromkeys(names)]
+
+
+def _run(
+    gold: Path | None,
+    letters: Path | None,
+    extractor: str,
+    report_dir: Path,
+    names: list[str],
+    thresholds: Path | None,
+    compare: Path | None,
+    html: bool,
+    max_mismatches: int,
+) -> int:
+    suites = _pick_suites(gold, letters, names)
+    for s in suites:  # fail fast on bad folders or gold before any extraction
+        resolve(s)
+        if not s.cases:
+            raise InputError(f"{s.letters_dir}: no letter matches a gold file in {s.gold_dir}")
+    floors_path = thresholds if thresholds is not None else eval_dir() / "thresholds.toml"
+    floors = load_thresholds(floors_path) if thresholds is not None or floors_path.exists() else {}
+    old = load_report(compare) if compare is not None else None
+    if html and not _module_exists(HTML_MODULE):
+        raise InputError(f"--html needs {HTML_MODULE}, which is not installed")
+
+    report = run_eval(suites, extractor)
+    rows = check(report, floors)
+    report["gate"] = {"file": str(floors_path), "rows": rows, "passed": all(r["ok"] for r in rows)}
+    if old is not None:
+        report["comparison"] = compare_reports(old, report)
+    json_path, md_path = write_reports(report, report_dir)
+
+    show(console, report, limit=max_mismatches)
+    console.print(f"reports: {json_path}  {md_path}")
+    if html:
+        console.print(f"html: {_write_html(report, report_dir)}")
+    if not rows:
+        console.print(f"[dim]no thresholds for extractor {extractor!r}: not gated[/]")
+    elif not report["gate"]["passed"]:
+        missed = [f"{r['suite']}.{r['metric']}" for r in rows if not r["ok"]]
+        console.print(f"[red bold]threshold missed:[/] {', '.join(missed)}")
+        return 1
+    else:
+        console.print("[green]all thresholds met[/]")
+    return 0
+
+
+def _module_exists(name: str) -> bool:
+    try:
+        return importlib.util.find_spec(name) is not None
+    except ImportError:  # the parent package is missing
+        return False
+
+
+def _write_html(report: dict[str, Any], out_dir: Path) -> Path:
+    """Lazy: the HTML page is another module's job and optional for eval."""
+    try:
+        module = importlib.import_module(HTML_MODULE)
+    except ImportError as exc:
+        raise InputError(f"--html needs {HTML_MODULE} ({exc})") from None
+    return module.write_eval_html(report, out_dir)

@@ -1,0 +1,208 @@
+"""`imr-assist eval` end to end with stand-in extractors: gate, reports, bad input, compare."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from imr_assist.cli import evaluate
+from imr_assist.evaluation import runner
+from imr_assist.evaluation.thresholds import load_thresholds
+from imr_assist.paths import eval_dir
+from imr_assist.reading import Document
+from imr_assist.schema import Record
+
+LETTER = """Case Number: CM99-0000001
+Date of Injury: 10/13/2016
+The injured worker is a 48-year-old male.
+Item 1: Baclofen 10mg #60 with 1 refill is Upheld.
+Item 2: MRI of the right shoulder is Overturned.
+"""
+GOLD = {
+    "letter_id": "CM99-0000001",
+    "case_number": "CM99-0000001",
+    "patient": {"age": 48, "sex": "male", "date_of_injury": "2016-10-13"},
+    "items": [
+        {"request": "Baclofen 10mg #60 with 1 refill", "decision": "upheld"},
+        {"request": "MRI of the right shoulder", "decision": "overturned"},
+    ],
+}
+FLOORS = """
+[stub.custom]
+item_f1 = 1.0
+decision_accuracy = 1.0
+field_accuracy = 0.95
+grounding = 0.95
+"""
+
+
+class GoldEcho:
+    """Returns the gold record with spans found in the text; `break_decision` flips one."""
+
+    name = "stub"
+
+    def __init__(self, break_decision: bool = False) -> None:
+        self.break_decision = break_decision
+
+    def extract(self, doc: Document) -> Record:
+        rec = Record.model_validate(copy.deepcopy(GOLD))
+        for item in rec.items:
+            start = doc.text.index(item.request)
+            item.spans = {"request": (start, start + len(item.request))}
+        i = doc.text.index("CM99")
+        rec.spans = {"case_number": (i, i + 12)}
+        if self.break_decision:
+            rec.items[1].decision = "upheld"
+        return rec
+
+
+class Crashes:
+    name = "stub"
+
+    def extract(self, doc: Document) -> Record:
+        raise RuntimeError("parser bug\nsecond line")
+
+
+@pytest.fixture()
+def folder(tmp_path: Path) -> Path:
+    (tmp_path / "gold").mkdir()
+    (tmp_path / "letters").mkdir()
+    (tmp_path / "gold" / "CM99-0000001.json").write_text(json.dumps(GOLD))
+    (tmp_path / "letters" / "CM99-0000001.txt").write_text(LETTER)
+    (tmp_path / "floors.toml").write_text(FLOORS)
+    return tmp_path
+
+
+def run(
+    args: list[str], extractor: object | None = None, monkeypatch: pytest.MonkeyPatch | None = None
+):
+    if extractor is not None and monkeypatch is not None:
+        monkeypatch.setattr(runner, "get_extractor", lambda name: extractor)
+    app = typer.Typer()
+
+    @app.callback()
+    def _group() -> None:
+        """Keep `eval` a subcommand, as in the real multi-command app."""
+
+    evaluate.register(app)
+    return CliRunner().invoke(app, ["eval", *args], catch_exceptions=False)
+
+
+def base_args(folder: Path) -> list[str]:
+    return [
+        "--gold",
+        str(folder / "gold"),
+        "--extractor",
+        "stub",
+        "--thresholds",
+        str(folder / "floors.toml"),
+        "--report",
+        str(folder / "out"),
+    ]
+
+
+def test_perfect_extractor_passes_and_writes_reports(folder: Path, monkeypatch) -> None:
+    result = run(base_args(folder), GoldEcho(), monkeypatch)
+    assert result.exit_code == 0, result.output
+    report = json.loads((folder / "out" / "report.json").read_text())
+    suite = report["suites"]["custom"]
+    assert suite["metrics"]["item_f1"] == 1.0
+    assert suite["metrics"]["grounding"] == 1.0
+    letter = suite["letters"][0]
+    assert letter["letter_id"] == "CM99-0000001"
+    assert letter["source"].endswith("CM99-0000001.txt")
+    assert letter["gold"] == GOLD
+    assert letter["predicted"]["items"][0]["request"] == "Baclofen 10mg #60 with 1 refill"
+    assert letter["mismatches"] == []
+    assert "all thresholds met" in result.output
+    assert "| custom |" in (folder / "out" / "report.md").read_text()
+
+
+def test_one_wrong_field_makes_eval_exit_non_zero(folder: Path, monkeypatch) -> None:
+    result = run(base_args(folder), GoldEcho(break_decision=True), monkeypatch)
+    assert result.exit_code == 1
+    report = json.loads((folder / "out" / "report.json").read_text())
+    assert report["gate"]["passed"] is False
+    missed = {r["metric"] for r in report["gate"]["rows"] if not r["ok"]}
+    assert "decision_accuracy" in missed
+    mm = report["suites"]["custom"]["letters"][0]["mismatches"]
+    assert [(m["item"], m["field"], m["gold"], m["predicted"]) for m in mm] == [
+        ("MRI of the right shoulder", "decision", "overturned", "upheld")
+    ]
+    assert "threshold missed" in result.output
+
+
+def test_crashing_extractor_is_scored_not_a_traceback(folder: Path, monkeypatch) -> None:
+    result = run(base_args(folder), Crashes(), monkeypatch)
+    assert result.exit_code == 1
+    letter = json.loads((folder / "out" / "report.json").read_text())["suites"]["custom"][
+        "letters"
+    ][0]
+    assert letter["error"] == "RuntimeError: parser bug"
+    assert letter["metrics"]["item_recall"] == 0.0
+
+
+def test_letters_named_by_case_number_match_gold_named_otherwise(folder: Path, monkeypatch):
+    (folder / "gold" / "CM99-0000001.json").rename(folder / "gold" / "some_other_stem.json")
+    result = run(base_args(folder), GoldEcho(), monkeypatch)
+    assert result.exit_code == 0, result.output
+
+
+def test_compare_shows_what_got_worse(folder: Path, monkeypatch) -> None:
+    assert run(base_args(folder), GoldEcho(), monkeypatch).exit_code == 0
+    old = folder / "old.json"
+    (folder / "out" / "report.json").rename(old)
+    result = run([*base_args(folder), "--compare", str(old)], GoldEcho(True), monkeypatch)
+    comp = json.loads((folder / "out" / "report.json").read_text())["comparison"]
+    assert len(comp["new"]) == 1 and comp["fixed"] == []
+    row = next(r for r in comp["metrics"] if r["metric"] == "decision_accuracy")
+    assert row["delta"] == pytest.approx(-0.5)
+    assert "1 new" in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--gold", "/no/such/dir"], "gold folder not found"),
+        (["--suite", "nope"], "unknown suite"),
+        (["--compare", "/no/such/report.json", "--suite", "gold"], "no such report"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(args: list[str], message: str, monkeypatch) -> None:
+    result = run(args, GoldEcho(), monkeypatch)
+    assert result.exit_code == 2
+    assert message in result.output
+    assert "Traceback" not in result.output
+
+
+def test_malformed_gold_is_one_line_exit_2(folder: Path, monkeypatch) -> None:
+    (folder / "gold" / "CM99-0000001.json").write_text('{"items": [{"decision": "maybe"}]}')
+    result = run(base_args(folder), GoldEcho(), monkeypatch)
+    assert result.exit_code == 2
+    assert "gold does not match the record schema" in result.output
+
+
+def test_html_without_the_review_module_fails_in_one_line(folder: Path, monkeypatch) -> None:
+    monkeypatch.setattr(evaluate, "HTML_MODULE", "imr_assist.no_such_pkg.eval_page")
+    result = run([*base_args(folder), "--html"], GoldEcho(), monkeypatch)
+    assert result.exit_code == 2
+    assert "--html needs" in result.output
+
+
+def test_bundled_thresholds_keep_the_issue_floors() -> None:
+    floors = load_thresholds(eval_dir() / "thresholds.toml")["rules"]
+    assert floors["gold"] == {
+        "item_f1": 1.0,
+        "decision_accuracy": 1.0,
+        "field_accuracy": 0.95,
+        "grounding": 0.95,
+    }
+    for suite in ("corpus-txt", "corpus-pdf"):
+        assert floors[suite]["item_f1"] >= 0.98
+        assert floors[suite]["decision_accuracy"] == 1.0
+        assert floors[suite]["header_accuracy"] >= 0.98
