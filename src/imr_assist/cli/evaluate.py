@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.console import Console
 
 from ..errors import InputError
 from ..evaluation.compare import compare_reports, load_report
@@ -122,7 +123,9 @@ def _run(
         report["comparison"] = compare_reports(old, report)
     json_path, md_path = write_reports(report, report_dir)
 
-    show(console, report, limit=max_mismatches)
+    # CI logs are not terminals (rich would assume 80 columns); the field table needs ~115.
+    out = console if console.is_terminal else Console(width=max(console.width, 120))
+    show(out, report, limit=max_mismatches)
     console.print(f"reports: {json_path}  {md_path}")
     if html:
         console.print(f"html: {_write_html(report, report_dir)}")

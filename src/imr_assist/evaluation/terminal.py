@@ -20,52 +20,73 @@ def _rate(value: Any) -> str:
     return f"[{_rate_style(value)}]{pct(value)}[/]"
 
 
+def _n(value: Any) -> str:
+    """A rate as a bare percentage number (the column title says it is a percentage)."""
+    return "—" if value is None else f"{100 * float(value):.1f}"
+
+
+def _rate_n(value: Any) -> str:
+    return f"[{_rate_style(value)}]{_n(value)}[/]"
+
+
+#: (label, metric) rows of the scores table; a None metric marks a special row.
+_SUMMARY_ROWS: tuple[tuple[str, str], ...] = (
+    ("item precision %", "item_precision"),
+    ("item recall %", "item_recall"),
+    ("item F1 %", "item_f1"),
+    ("decision accuracy %", "decision_accuracy"),
+    ("field accuracy %", "field_accuracy"),
+    ("header accuracy %", "header_accuracy"),
+    ("list F1 %", "list_f1"),
+    ("credential F1 %", "credential_f1"),
+    ("denial reasons F1 %", "denial_reasons_f1"),
+    ("grounding %", "grounding"),
+)
+
+
 def summary_table(report: dict[str, Any]) -> Table:
-    t = Table(title=f"imr-assist eval — extractor {report['extractor']}", title_justify="left")
-    for col in (
-        "suite",
+    """Scores with one column per suite (narrow enough for an 80-column log)."""
+    suites = report["suites"]
+    t = Table(
+        title=f"imr-assist eval — extractor {report['extractor']} ({report['seconds']:.1f}s)",
+        title_justify="left",
+    )
+    t.add_column("")
+    for name in suites:
+        t.add_column(name, justify="right")
+
+    def row(label: str, fn: Any) -> None:
+        t.add_row(label, *[fn(s) for s in suites.values()])
+
+    row(
         "letters",
-        "items g/p/ok",
-        "item P",
-        "item R",
-        "item F1",
-        "decision",
-        "fields",
-        "header",
-        "lists F1",
-        "denial F1",
-        "grounding",
-        "mismatches",
-        "time",
-    ):
-        t.add_column(col, justify="left" if col == "suite" else "right")
-    for name, s in report["suites"].items():
-        m = s["metrics"]
-        errors = f" ([red]{m['errors']} err[/])" if m["errors"] else ""
-        t.add_row(
-            name,
-            f"{m['letters']}{errors}",
-            f"{m['items_gold']}/{m['items_predicted']}/{m['items_matched']}",
-            _rate(m["item_precision"]),
-            _rate(m["item_recall"]),
-            _rate(m["item_f1"]),
-            _rate(m["decision_accuracy"]),
-            _rate(m["field_accuracy"]),
-            _rate(m["header_accuracy"]),
-            _rate(m["list_f1"]),
-            _rate(m["denial_reasons_f1"]),
-            _rate(m["grounding"]),
-            str(m["mismatches"]),
-            f"{s['seconds']:.1f}s",
-        )
+        lambda s: (
+            str(s["metrics"]["letters"])
+            + (f" [red]({s['metrics']['errors']} failed)[/]" if s["metrics"]["errors"] else "")
+        ),
+    )
+    row(
+        "items gold/predicted/paired",
+        lambda s: "{items_gold}/{items_predicted}/{items_matched}".format(**s["metrics"]),
+    )
+    for label, metric in _SUMMARY_ROWS:
+        row(label, lambda s, m=metric: _rate_n(s["metrics"][m]))
+    row(
+        "spans supported/checked",
+        lambda s: f"{s['metrics']['spans_supported']}/{s['metrics']['spans_checked']}",
+    )
+    row("mismatches", lambda s: str(s["metrics"]["mismatches"]))
+    row("time", lambda s: f"{s['seconds']:.1f}s")
     return t
 
 
 def field_table(report: dict[str, Any]) -> Table:
     """Per-field accuracy with one column per suite (lists also show micro F1)."""
     suites = report["suites"]
-    t = Table(title="per field: accuracy (lists: accuracy · F1)", title_justify="left")
-    t.add_column("field")
+    t = Table(
+        title="per field: accuracy % (right/scored); lists also micro F1 %", title_justify="left"
+    )
+    t.add_column("field", no_wrap=True)
     for name in suites:
         t.add_column(name, justify="right")
     names: list[str] = []
@@ -78,9 +99,9 @@ def field_table(report: dict[str, Any]) -> Table:
             if info is None:
                 row.append("[dim]–[/]")
                 continue
-            text = f"{_rate(info['accuracy'])} [dim]{info['correct']}/{info['total']}[/]"
+            text = f"{_rate_n(info['accuracy'])} [dim]({info['correct']}/{info['total']})[/]"
             if info["kind"] == "list":
-                text += f" · {_rate(info['f1'])}"
+                text += f" F1 {_rate_n(info['f1'])}"
             row.append(text)
         t.add_row(*row)
     return t
