@@ -23,69 +23,77 @@ MAX_BYTES = 20 * 1024 * 1024
 class CleanView:
     """Text with line breaks joined, end-of-line hyphen splits joined and spaces collapsed.
 
-    `offsets[i]` is the position in the original text of cleaned character `i`
-    (`offsets[len(text)]` is the original length), so any cleaned span maps back.
+    The map back to the original is piecewise: `seg_clean[k]`/`seg_orig[k]` start a run
+    that was copied verbatim, so mapping is a bisect, and building costs one step per
+    whitespace run rather than per character (this runs on every letter in a batch).
     """
 
     text: str
-    offsets: list[int]
+    seg_clean: list[int]
+    seg_orig: list[int]
+    orig_end: int
+
+    def to_original_pos(self, i: int) -> int:
+        """Original offset of cleaned character `i` (`len(text)` maps to the region end)."""
+        if i >= len(self.text):
+            return self.orig_end
+        k = bisect.bisect_right(self.seg_clean, i) - 1
+        return self.seg_orig[k] + (i - self.seg_clean[k])
 
     def to_original(self, start: int, end: int) -> tuple[int, int]:
         """Map a cleaned `[start, end)` span to the original text."""
+        s = self.to_original_pos(start)
         if end <= start:
-            o = self.offsets[start]
-            return o, o
-        return self.offsets[start], self.offsets[end - 1] + 1
+            return s, s
+        return s, self.to_original_pos(end - 1) + 1
 
 
-_HYPHEN_BREAK = re.compile(r"(?<=[a-z])- *\r?\n[ \t]*(?:\r?\n[ \t]*)*(?=[a-z])")
+#: A hyphen at a line end between two word characters: "non- \ncompliance", "10- \n11-01".
+#: In these letters the hyphen is real (the line broke after it), so the hyphen is kept and
+#: only the break is removed.
+_BREAKS = re.compile(r"(?P<h>(?<=[A-Za-z0-9])-[ \t]*\n\s*(?=[A-Za-z0-9]))|\s+")
+_HYPHEN_BREAK = re.compile(r"(?<=[A-Za-z0-9])-[ \t]*\n\s*(?=[A-Za-z0-9])")
 _WS = re.compile(r"\s+")
 
 
 def clean_view(text: str, start: int = 0, end: int | None = None) -> CleanView:
-    """Build the cleaned view of `text[start:end]` with offsets into `text`.
-
-    Words split at a line end ("non-\\ncompliance", "non- \\ncompliance") are joined only
-    when both sides are lower-case letters, so "Post-\\nop" and "L4-\\nL5" keep their hyphen.
-    """
+    """Build the cleaned view of `text[start:end]` with a map back into `text`."""
     end = len(text) if end is None else end
-    out: list[str] = []
-    offs: list[int] = []
-    i = start
-    for m in _HYPHEN_BREAK.finditer(text, start, end):
-        _append_collapsed(text, i, m.start(), out, offs)
-        i = m.end()
-    _append_collapsed(text, i, end, out, offs)
-    # trim leading/trailing space
-    while out and out[-1] == " ":
-        out.pop()
-        offs.pop()
-    k = 0
-    while k < len(out) and out[k] == " ":
-        k += 1
-    out, offs = out[k:], offs[k:]
-    offs.append(offs[-1] + 1 if offs else start)
-    return CleanView("".join(out), offs)
-
-
-def _append_collapsed(text: str, a: int, b: int, out: list[str], offs: list[int]) -> None:
-    pos = a
-    for m in _WS.finditer(text, a, b):
-        for j in range(pos, m.start()):
-            out.append(text[j])
-            offs.append(j)
-        if not (out and out[-1] == " "):
-            out.append(" ")
-            offs.append(m.start())
+    parts: list[str] = []
+    seg_clean: list[int] = []
+    seg_orig: list[int] = []
+    n = 0  # length of cleaned text so far
+    pos = start
+    # skip leading whitespace
+    m0 = _WS.match(text, start, end)
+    if m0:
+        pos = m0.end()
+    for m in _BREAKS.finditer(text, pos, end):
+        if m.start() > pos:
+            seg_clean.append(n)
+            seg_orig.append(pos)
+            parts.append(text[pos : m.start()])
+            n += m.start() - pos
+        if m.end() >= end and m.group("h") is None:
+            pos = m.end()
+            break  # trailing whitespace
+        seg_clean.append(n)
+        seg_orig.append(m.start())
+        parts.append("-" if m.group("h") else " ")
+        n += 1
         pos = m.end()
-    for j in range(pos, b):
-        out.append(text[j])
-        offs.append(j)
+    if pos < end:
+        seg_clean.append(n)
+        seg_orig.append(pos)
+        parts.append(text[pos:end])
+    if not seg_clean:
+        seg_clean, seg_orig = [0], [start]
+    return CleanView("".join(parts), seg_clean, seg_orig, end)
 
 
 def clean(text: str) -> str:
     """The cleaned string alone (no offset map), for short snippets."""
-    return _WS.sub(" ", _HYPHEN_BREAK.sub("", text)).strip()
+    return _WS.sub(" ", _HYPHEN_BREAK.sub("-", text)).strip()
 
 
 @dataclass

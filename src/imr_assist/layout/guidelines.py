@@ -1,0 +1,83 @@
+"""Guideline sources and the reviewer's cited pages, from a guideline line's cleaned text."""
+
+from __future__ import annotations
+
+import re
+
+_NO_EVIDENCE = re.compile(r"did not cite any (medical )?evidence|no (medical )?evidence (was )?cited", re.I)
+#: Phrases that mention MTUS only to say it was not used.
+_NEGATED_MTUS = re.compile(
+    r"(did not|does not|didn't) base (their|its|his|her|his/her) decision on (the )?(CA |California )?MTUS"
+    r"|outside (of )?(the )?(CA |California )?MTUS( Guidelines?)?"
+    r"|MTUS (is silent|does not address|did not address|do(es)? not (address|apply))"
+    r"|not (addressed|covered) (in|by) (the )?(CA )?MTUS"
+    r"|Non-MTUS",
+    re.I,
+)
+_ACOEM_CHAPTER = (
+    r"ACOEM|Complaints|Elbow Disorders|Initial Approaches to Treatment|General Approach(es)?"
+    r"|Stress[- ]Related Conditions|Cornerstones of Disability|Independent Medical Examinations"
+    r"|Prevention|Occupational Medicine Practice Guidelines"
+)
+_SOURCES: list[tuple[str, re.Pattern[str]]] = [
+    ("MTUS", re.compile(r"\bMTUS\b|Chronic Pain Medical Treatment|Medical Treatment Utilization Schedule"
+                        r"|Chronic Pain (Treatment )?Guidelines|Postsurgical Treatment|Opioid Treatment", re.I)),
+    ("ACOEM", re.compile(_ACOEM_CHAPTER, re.I)),
+    ("ODG", re.compile(r"\bODG\b|Official Disability Guidelines?|Work Loss Data Institute", re.I)),
+    ("FDA", re.compile(r"\bFDA\b|Food and Drug Administration", re.I)),
+]  # fmt: skip
+_CITATION = re.compile(r"Non-MTUS Citation:?\s*(?P<what>[^.;]*)", re.I)
+
+
+def guideline_sources(text: str) -> list[str]:
+    """Sources cited in a 'Claims Administrator guideline:' / 'MAXIMUS guideline:' line.
+
+    Order of first appearance, each once. MTUS body-part chapters adopted from ACOEM
+    count as both MTUS and ACOEM; a 'Non-MTUS Citation' naming none of the known
+    sources counts as OTHER; "did not cite any medical evidence" is [].
+    """
+    if _NO_EVIDENCE.search(text) and not re.search(r"Decision based on", text, re.I):
+        return []
+    found: list[tuple[int, str]] = []
+    scrubbed = _NEGATED_MTUS.sub(lambda m: " " * len(m.group(0)), text)
+    for name, pattern in _SOURCES:
+        source_text = scrubbed if name == "MTUS" else text
+        m = pattern.search(source_text)
+        if m:
+            found.append((m.start(), name))
+    for m in _CITATION.finditer(text):
+        what = m.group("what")
+        if what.strip() and not any(p.search(what) for _, p in _SOURCES):
+            found.append((m.start("what"), "OTHER"))
+    out: list[str] = []
+    for _, name in sorted(found):
+        if name not in out:
+            out.append(name)
+    # A chapter named under MTUS ("MTUS Shoulder Complaints") is MTUS too.
+    if "ACOEM" in out and "MTUS" not in out and re.search(r"MTUS\s+(\w+\s+){0,6}(" + _ACOEM_CHAPTER + ")", scrubbed, re.I):
+        out.insert(out.index("ACOEM"), "MTUS")
+    return out
+
+
+_PAGE_LIST = re.compile(
+    r"\b(?:Page\(s\)|Pages?|pp?\.|pgs?\.?)\s*:?\s*"
+    r"(?P<list>\d+(?:\s*(?:-|–|to)\s*\d+)?(?:\s*(?:,|;|&|\band\b|,\s*and\b)\s*\d+(?:\s*(?:-|–|to)\s*\d+)?)*)",
+    re.I,
+)
+_PAGE_ITEM = re.compile(r"(\d+)(?:\s*(?:-|–|to)\s*(\d+))?")
+
+
+def cited_pages(text: str) -> tuple[list[str], list[tuple[int, int]]]:
+    """Pages cited as 'Page(s): 75, 79, 91, and 124' / 'pages 98-99', in order, each once.
+
+    Returns the page strings ("N" or "N-M") and the spans of the page lists in `text`.
+    """
+    pages: list[str] = []
+    spans: list[tuple[int, int]] = []
+    for m in _PAGE_LIST.finditer(text):
+        spans.append((m.start(), m.end()))
+        for item in _PAGE_ITEM.finditer(m.group("list")):
+            page = item.group(1) if not item.group(2) else f"{item.group(1)}-{item.group(2)}"
+            if page not in pages:
+                pages.append(page)
+    return pages, spans

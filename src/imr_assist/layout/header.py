@@ -1,0 +1,198 @@
+"""Letter-level fields: the header block, the patient, the UR date, reviewer credentials.
+
+Each finder returns `(value, span)` with spans in the original letter text.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .text import DATE_PATTERN, Region, date_span, find_dates, parse_date_match, sentence_spans
+
+Found = tuple[object, tuple[int, int] | None]
+
+# ------------------------------------------------------------------ header block
+
+_LABELS = {
+    "case_number": r"(?:IMR\s+)?Case\s*(?:Number|No\.?|#)",
+    "date_assigned": r"Date\s*Assigned",
+    "date_of_injury": r"Date\s*of\s*Injury|DOI",
+    "decision_date": r"Decision\s*Date",
+    "utilization_review_date": r"UR\s*Denial\s*Date|Utilization\s*Review\s*Denial\s*Date",
+    "priority": r"Priority",
+    "application_received": r"Application\s*Received",
+    "claim_number": r"Claim(?:s)?\s*(?:Number|No\.?|#)",
+}
+_LABEL_RE = re.compile(
+    "|".join(f"(?P<{k}>\\b(?:{v})\\s*:)" for k, v in _LABELS.items()), re.IGNORECASE
+)
+_CASE_RE = re.compile(r"\b(C[MB]\d{2}-\d{5,8})\b", re.IGNORECASE)
+_DATE_LABELS = {"date_assigned", "date_of_injury", "decision_date", "utilization_review_date", "application_received"}
+
+
+def header_fields(region: Region) -> dict[str, Found]:
+    """Label/value pairs from the header, tolerant of PDF extraction that separates them.
+
+    When labels run together ("Date Assigned: Date of Injury: 11/09/2016 10/13/2016"),
+    pending labels take the next values of their type in order.
+    """
+    s = region.clean
+    labels = list(_LABEL_RE.finditer(s))
+    out: dict[str, Found] = {}
+    pending: list[str] = []
+    for i, m in enumerate(labels):
+        name = m.lastgroup or ""
+        if name in out:
+            continue
+        seg_end = labels[i + 1].start() if i + 1 < len(labels) else min(len(s), m.end() + 80)
+        pending.append(name)
+        values = _values(s, m.end(), seg_end)
+        still: list[str] = []
+        for label in pending:
+            kind = "date" if label in _DATE_LABELS else ("case" if label == "case_number" else "word")
+            pick = next((v for v in values if v[0] == kind), None)
+            if pick is None:
+                if kind != "word":
+                    still.append(label)
+                continue
+            values.remove(pick)
+            out[label] = (pick[1], region.span(pick[2], pick[3]))
+        pending = still
+    return out
+
+
+def _values(s: str, a: int, b: int) -> list[tuple[str, object, int, int]]:
+    vals: list[tuple[str, object, int, int]] = []
+    for iso, x, y in find_dates(s, a, b):
+        vals.append(("date", iso, x, y))
+    for m in _CASE_RE.finditer(s, a, b):
+        vals.append(("case", m.group(1).upper(), m.start(1), m.end(1)))
+    vals.sort(key=lambda v: v[2])
+    return vals
+
+
+def case_number_anywhere(region: Region) -> Found:
+    m = _CASE_RE.search(region.clean)
+    return (m.group(1).upper(), region.span(m.start(1), m.end(1))) if m else (None, None)
+
+
+# ------------------------------------------------------------------ patient
+
+_AGE = re.compile(
+    r"\b(?P<age>\d{1,3})[\s-]*(?:year|yr)s?[\s-]*old\b|\b(?P<age2>\d{1,3})\s*(?:y/o|yo)\b|\bage[d:]?\s+(?P<age3>\d{1,3})\b",
+    re.IGNORECASE,
+)
+_SEX_WORDS = {
+    "male": "male", "man": "male", "gentleman": "male", "boy": "male",
+    "female": "female", "woman": "female", "lady": "female", "girl": "female",
+}  # fmt: skip
+_SEX = re.compile(r"\b(male|female|man|woman|gentleman|lady)\b", re.IGNORECASE)
+
+
+def patient_age_sex(region: Region) -> tuple[Found, Found]:
+    """Age and sex from the first '53-year-old male' style phrase.
+
+    Sex is taken only from a word right after the age phrase; when both a male and a
+    female word appear there ("male-female"), the letter does not make it clear: None.
+    """
+    s = region.clean
+    m = _AGE.search(s)
+    if not m:
+        return (None, None), (None, None)
+    g = "age" if m.group("age") else ("age2" if m.group("age2") else "age3")
+    age = int(m.group(g))
+    age_found: Found = (age, region.span(m.start(), m.end())) if 0 < age < 120 else (None, None)
+    window = s[m.end() : m.end() + 40]
+    window = re.split(r"[.,;]| who | with | that ", window)[0]
+    words = [(w.group(1).lower(), w) for w in _SEX.finditer(window)]
+    sexes = {_SEX_WORDS[w] for w, _ in words}
+    if len(sexes) == 1:
+        w = words[0][1]
+        return age_found, (sexes.pop(), region.span(m.end() + w.start(), m.end() + w.end()))
+    return age_found, (None, None)
+
+
+_INJURY = re.compile(r"injur|date of (the )?(industrial )?(injury|loss)|\bDOI\b", re.IGNORECASE)
+_UR = re.compile(
+    r"utilization review|\bUR\b|pre-?authorization process|prior (determination|review)|non-?certif|not certif"
+    r"|peer review|modified[- ]denied|denied the request",
+    re.IGNORECASE,
+)
+
+
+def date_from_sentence(region: Region, keyword: re.Pattern[str]) -> Found:
+    """The date in the first sentence that mentions `keyword`, nearest to the keyword."""
+    s = region.clean
+    for a, b in sentence_spans(s):
+        k = keyword.search(s, a, b)
+        if not k:
+            continue
+        dates = [m for m in DATE_PATTERN.finditer(s, a, b) if parse_date_match(m)]
+        if not dates:
+            continue
+        best = min(dates, key=lambda m: abs(m.start() - k.start()))
+        x, y = date_span(best)
+        return parse_date_match(best), region.span(x, y)
+    return None, None
+
+
+# ------------------------------------------------------------------ reviewer
+
+_STATES_LINE = re.compile(r"State\(?s?\)?\s*of\s*Licens(?:ure|e)\s*:\s*(?P<v>[^\n]*?)\s*(?=Certification|$)", re.I)
+_SPECIALTY_LINE = re.compile(
+    r"Certification\(?s?\)?\s*/?\s*Specialt(?:y|ies)\s*:\s*(?P<v>.*?)\s*(?=CLINICAL CASE SUMMARY|\bCASE SUMMARY|$)",
+    re.I,
+)
+_BOARD = re.compile(
+    r"(?:Board[- ]Certified|certified)\s+in\s+(?P<spec>.+?)"
+    r"(?:,?\s+(?:has|with)\s+a\s+sub-?specialty\s+in\s+(?P<sub>.+?))?"
+    r",?\s+and\s+(?:is\s+)?licensed\s+to\s+practice\s+in\s+(?P<states>.+?)(?:\.|\s+He/she|\s+He\b|\s+She\b|$)",
+    re.I,
+)
+_LICENSED_AS = re.compile(
+    r"\bis\s+a\s+Licensed\s+(?P<spec>[A-Z][\w ]+?)"
+    r"(?:,?\s+(?:has|with)\s+a\s+sub-?specialty\s+in\s+(?P<sub>.+?))?"
+    r",?\s+and\s+(?:is\s+)?licensed\s+to\s+practice\s+in\s+(?P<states>.+?)(?:\.|\s+He/she|$)",
+    re.I,
+)
+_LICENSED_IN = re.compile(r"licensed\s+to\s+practice\s+in\s+(?P<states>.+?)(?:\.|\s+He/she|$)", re.I)
+
+
+def _split_list(v: str, on_and: bool) -> list[str]:
+    parts = re.split(r"\s*[,;]\s*|\s+and\s+" if on_and else r"\s*[,;]\s*", v)
+    out: list[str] = []
+    for p in parts:
+        p = p.strip(" .:")
+        p = re.sub(r"^(?:and|the State of)\s+", "", p, flags=re.I)
+        if p and p not in out:
+            out.append(p)
+    return out
+
+
+def reviewer_credentials(region: Region) -> tuple[Found, Found]:
+    """(licensure_states, specialties) from either credential style."""
+    s = region.clean
+    states: Found = (None, None)
+    specs: Found = (None, None)
+    m = _STATES_LINE.search(s)
+    if m and m.group("v").strip():
+        states = (_split_list(m.group("v"), on_and=True), region.span(m.start("v"), m.end("v")))
+    m = _SPECIALTY_LINE.search(s)
+    if m and m.group("v").strip():
+        specs = (_split_list(m.group("v"), on_and=False), region.span(m.start("v"), m.end("v")))
+    if states[0] and specs[0]:
+        return states, specs
+    m = _BOARD.search(s) or _LICENSED_AS.search(s)
+    if m:
+        names = [m.group("spec")] + ([m.group("sub")] if m.group("sub") else [])
+        if specs[0] is None:
+            vals = [n.strip() for n in names if n and n.strip()]
+            end = m.end("sub") if m.group("sub") else m.end("spec")
+            specs = (vals, region.span(m.start("spec"), end))
+        if states[0] is None:
+            states = (_split_list(m.group("states"), on_and=True), region.span(m.start("states"), m.end("states")))
+    elif states[0] is None:
+        m = _LICENSED_IN.search(s)
+        if m:
+            states = (_split_list(m.group("states"), on_and=True), region.span(m.start("states"), m.end("states")))
+    return states, specs

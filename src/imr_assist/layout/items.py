@@ -1,0 +1,345 @@
+"""Segment the disputed items: where each item's heading, decision, guideline lines and
+rationale are, as spans of the letter. One segmenter per item style:
+
+- `decision_headings`: "Request text: Upheld" headings (the DWC final determination
+  layout), headings spanning lines and blank lines, colons inside requests, modified
+  requests ("X was the original request. ... The remaining IMR eligible portion of the
+  original request, Z is: Upheld").
+- `numbered_items`: "1. X is not medically necessary and appropriate." or "1) Regarding
+  the request for X:" (the MAXIMUS IMR layouts).
+- `issue_at_dispute`: "ISSUE AT DISPUTE:" blocks (the medical professional review layout).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .text import Region, sentence_spans
+
+Span = tuple[int, int]
+
+
+@dataclass
+class ItemBlock:
+    """Where one item's parts are in the letter (original offsets)."""
+
+    block: Span
+    heading: Span
+    request: str
+    request_span: Span
+    decision: str | None
+    decision_span: Span | None
+    original_request: tuple[str, Span] | None = None
+    authorized_portion: tuple[str, Span] | None = None
+    ca_guideline: Span | None = None
+    reviewer_guideline: Span | None = None
+    rationale: Span | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+# Lines that page breaks repeat inside the items section, never part of an item.
+NOISE = re.compile(
+    r"IMR ISSUES,? DECISIONS,? AND RATIONALES?"
+    r"|IMR DECISIONS?\(?S?\)? AND RATIONALES?\(?S?\)?"
+    r"|The Final Determination was based on decisions for the disputed items\s*/\s*services set forth below:?"
+    r"|\bPage \d+ of \d+\b",
+    re.IGNORECASE,
+)
+_PREFIX = re.compile(r"^\s*(?:Associated\s+Surgical\s+Services?|Associated\s+Services?)\s*:\s*", re.IGNORECASE)
+_LABELS = {
+    "ca": re.compile(
+        r"Claims\s+Administrator\s+guidelines?\s*:"
+        r"|Medical Treatment Guidelines?\(?s?\)? Relied Upon by the Claims Administrator\s*:?"
+        r"|The Claims Administrator (?=based (?:its|their|his|her|his/her) decision)"
+        r"|The Claims Administrator (?=did not (?:cite|base))",
+        re.IGNORECASE,
+    ),
+    "rev": re.compile(
+        r"MAXIMUS\s+guidelines?\s*:"
+        r"|Medical Treatment Guidelines?\(?s?\)? Relied Upon by the (?:Expert|Physician|Professional) Reviewer\s*:?"
+        r"|The (?:Expert|Physician|Professional|Medical) Reviewer (?=based (?:its|their|his|her|his/her) decision)"
+        r"|The (?:Expert|Physician|Professional|Medical) Reviewer (?=(?:did not (?:cite|base)|found that the guideline))",
+        re.IGNORECASE,
+    ),
+    "rat": re.compile(
+        r"Decision\s+rationale\s*:"
+        r"|The (?:Expert|Physician|Professional|Medical) Reviewer'?s decision rationale\s*:"
+        r"|Rationale for the Decision\s*:"
+        r"|RATIONALE FOR WHY THE REQUESTED TREATMENT\s*/?\s*SERVICE IS\s*/?\s*(?:WAS\s*)?(?:NOT\s*)?MEDICALLY NECESSARY\s*:?",
+        re.IGNORECASE,
+    ),
+}
+
+
+def label_spans(region: Region, block: Span) -> dict[str, Span | None]:
+    """Within a block (original offsets), the spans of the CA guideline, reviewer
+    guideline and rationale texts, each running to the next label or the block end."""
+    sub = Region(region.text, *block)
+    s = sub.clean
+    found: list[tuple[int, int, str]] = []
+    for key, pattern in _LABELS.items():
+        m = pattern.search(s)
+        if m:
+            found.append((m.start(), m.end(), key))
+    found.sort()
+    out: dict[str, Span | None] = {"ca": None, "rev": None, "rat": None}
+    for i, (_a, b, key) in enumerate(found):
+        end = found[i + 1][0] if i + 1 < len(found) else len(s)
+        if key == "rat":
+            end = len(s)  # the rationale runs to the end of the block
+        while end > b and s[end - 1] == " ":
+            end -= 1
+        out[key] = sub.span(b, end) if end > b else None
+    return out
+
+
+# ------------------------------------------------------------------ DWC layout
+
+_DECISION_HEADING = re.compile(
+    r"(?:[ \t]+is)?[ \t]*:[ \t]*(?:\n[ \t]*)*(?P<d>Upheld|Overturned)\b[ \t.]*(?=\n|$)", re.IGNORECASE
+)
+_INTRO = re.compile(r"set forth below\s*:", re.IGNORECASE)
+_MODIFIED = re.compile(
+    r"^(?P<orig>.+?)\s+was\s+the\s+original\s+request\.?\s*"
+    r"(?:(?P<auth1>.+?)\s+was\s+authorized\s+by\s+the\s+Claims\s+Administrator\.?"
+    r"|The\s+Claims\s+Administrator\s+authorized\s+(?P<auth2>.+?),?\s+leaving\s+the\s+original\s+request\s+IMR\s+eligible\.?)?"
+    r"\s*(?:The\s+remaining\s+IMR\s+eligible\s+portion\s+of\s+the\s+original\s+request|The\s+original\s+request)"
+    r",?\s*(?P<req>.+?)\s*$",
+    re.IGNORECASE,
+)
+
+
+def decision_headings(region: Region) -> list[ItemBlock]:
+    """Items whose heading ends in ': Upheld' / ': Overturned' on its own line."""
+    text = region.text
+    marks = [m for m in _DECISION_HEADING.finditer(text, region.start, region.end)]
+    if not marks:
+        return []
+    intro = _INTRO.search(text, region.start, marks[0].start())
+    anchor = intro.end() if intro else region.start
+    blocks: list[ItemBlock] = []
+    starts: list[int] = []
+    for m in marks:
+        head = _heading(region, anchor, m)
+        if head is None:
+            continue
+        blocks.append(head)
+        starts.append(head.heading[0])
+        anchor = m.end()
+    for i, b in enumerate(blocks):
+        end = starts[i + 1] if i + 1 < len(starts) else region.end
+        b.block = (b.heading[0], end)
+        labels = label_spans(region, (b.heading[1], end))
+        b.ca_guideline, b.reviewer_guideline, b.rationale = labels["ca"], labels["rev"], labels["rat"]
+    return blocks
+
+
+def _heading(region: Region, anchor: int, m: re.Match[str]) -> ItemBlock | None:
+    """Find where the heading that ends at match `m` starts: after the last sentence end
+    before it (or, for a modified request, at the sentence with 'was the original request')."""
+    pre = Region(region.text, anchor, m.start())
+    s = pre.clean
+    s_no_noise = NOISE.sub(lambda x: "." + " " * (len(x.group(0)) - 1), s)
+    spans = sentence_spans(s_no_noise)
+    if not spans:
+        return None
+    h_start = spans[-1][0]
+    head = s[h_start:]
+    if re.search(r"original request|IMR eligible", head, re.I) and not re.match(r".*was the original request", head, re.I | re.S):
+        k = s.lower().rfind("was the original request")
+        if k >= 0:
+            for a, b in spans:
+                if a <= k < b:
+                    h_start = a
+                    break
+    head = s[h_start:].strip()
+    if not head:
+        return None
+    decision = m.group("d").lower()
+    d_span = (m.start("d"), m.end("d"))
+    heading_span = pre.span(h_start, len(s))
+    item = ItemBlock(
+        block=heading_span, heading=(heading_span[0], m.end()), request="", request_span=heading_span,
+        decision=decision, decision_span=d_span,
+    )  # fmt: skip
+    mod = _MODIFIED.match(head)
+    if mod:
+        base = h_start + (len(s[h_start:]) - len(s[h_start:].lstrip()))
+        item.original_request = (_tidy(mod.group("orig")), pre.span(base + mod.start("orig"), base + mod.end("orig")))
+        g = "auth1" if mod.group("auth1") else ("auth2" if mod.group("auth2") else None)
+        if g:
+            item.authorized_portion = (_tidy(mod.group(g)), pre.span(base + mod.start(g), base + mod.end(g)))
+        req_a, req_b = base + mod.start("req"), base + mod.end("req")
+    else:
+        req_a, req_b = h_start, len(s)
+    req = s[req_a:req_b]
+    p = _PREFIX.match(req)
+    if p:
+        req_a += p.end()
+    req = s[req_a:req_b].strip()
+    req_b = req_a + len(req)
+    item.request = _tidy(req)
+    item.request_span = pre.span(req_a, req_b)
+    return item
+
+
+def _tidy(s: str) -> str:
+    return re.sub(r"\s+", " ", s).strip(" ,;")
+
+
+# ------------------------------------------------------------------ MAXIMUS numbered layout
+
+_NUMBERED = re.compile(r"(?m)^[ \t]*(?P<n>\d{1,2})[.)][ \t]+(?=\S)")
+_NECESSITY = re.compile(
+    r"^(?:MAXIMUS Federal Services,? Inc\.? has determined (?:that )?)?(?:the\s+)?(?:request\s+for\s+)?"
+    r"(?P<req>.+?),?\s+(?:is|are|was|were)\s+(?P<neg>not\s+)?medically\s+necessary(?:\s+and\s+appropriate)?\.?$",
+    re.IGNORECASE | re.S,
+)
+_REGARDING = re.compile(r"^Regarding\s+(?:the\s+)?(?:request\s+for\s+)?(?P<req>.+?)\s*:", re.IGNORECASE | re.S)
+_CONCLUSION = re.compile(r"(?:is|are|was|were)\s+(?P<neg>not\s+)?medically\s+necessary", re.IGNORECASE)
+
+
+def numbered_items(region: Region) -> list[ItemBlock]:
+    """'1. X is not medically necessary and appropriate.' / '1) Regarding the request for X:'."""
+    text = region.text
+    cands = list(_NUMBERED.finditer(text, region.start, region.end))
+    blocks: list[ItemBlock] = []
+    for i, m in enumerate(cands):
+        nxt = cands[i + 1].start() if i + 1 < len(cands) else region.end
+        sub = Region(text, m.end(), nxt)
+        s = sub.clean
+        first = sentence_spans(s)[:1]
+        if not first:
+            continue
+        a, b = first[0]
+        sent = s[a:b]
+        mm = _REGARDING.match(sent) or _REGARDING.match(s)
+        nec = _NECESSITY.match(sent)
+        if nec:
+            req_a, req_b = nec.start("req"), nec.end("req")
+            decision: str | None = "upheld" if nec.group("neg") else "overturned"
+            d_span = sub.span(nec.end("req"), b)
+        elif mm:
+            req_a, req_b = mm.start("req"), mm.end("req")
+            decision, d_span = None, None
+        else:
+            continue
+        item = ItemBlock(
+            block=(m.start(), nxt), heading=sub.span(a, b), request=_tidy(s[req_a:req_b]),
+            request_span=sub.span(req_a, req_b), decision=decision, decision_span=d_span,
+        )  # fmt: skip
+        blocks.append(item)
+    if len(blocks) < 1:
+        return []
+    # An item's block runs to the next accepted item.
+    for i, b in enumerate(blocks):
+        end = blocks[i + 1].block[0] if i + 1 < len(blocks) else region.end
+        b.block = (b.block[0], end)
+        labels = label_spans(region, (b.heading[1], end))
+        b.ca_guideline, b.reviewer_guideline, b.rationale = labels["ca"], labels["rev"], labels["rat"]
+        if b.decision is None:
+            _decide_from_rationale(region, b)
+    # Numbered summary lists ("1) ... is not medically necessary") repeat later with
+    # details; keep the detailed occurrence of each request.
+    return _dedupe_by_request(blocks)
+
+
+def _decide_from_rationale(region: Region, b: ItemBlock) -> None:
+    span = b.rationale or b.block
+    sub = Region(region.text, *span)
+    s = sub.clean
+    last = None
+    for last in _CONCLUSION.finditer(s):
+        pass
+    if last is not None:
+        b.decision = "upheld" if last.group("neg") else "overturned"
+        b.decision_span = sub.span(last.start(), last.end())
+
+
+def _dedupe_by_request(blocks: list[ItemBlock]) -> list[ItemBlock]:
+    by_req: dict[str, ItemBlock] = {}
+    order: list[str] = []
+    for b in blocks:
+        key = re.sub(r"\W+", " ", b.request.lower()).strip()
+        if key in by_req:
+            prev = by_req[key]
+            if (b.rationale is not None) and (prev.rationale is None):
+                by_req[key] = b
+            continue
+        by_req[key] = b
+        order.append(key)
+    return [by_req[k] for k in order]
+
+
+# ------------------------------------------------------------------ medical professional review
+
+_ISSUE = re.compile(r"ISSUES?\s+(?:AT|IN)\s+DISPUTE\s*:", re.IGNORECASE)
+_MPR_HEADINGS = re.compile(
+    r"CASE SUMMARY\s*:|RATIONALE FOR WHY|MEDICAL REVIEWER QUALIFICATIONS\s*:|DOCUMENTS REVIEWED|"
+    r"ISSUES?\s+(?:AT|IN)\s+DISPUTE\s*:|REFERENCES?\s*:|GUIDELINES?\s*(?:USED|CITED)?\s*:|DETERMINATION\s*:",
+    re.IGNORECASE,
+)
+
+
+def issue_at_dispute(region: Region) -> list[ItemBlock]:
+    """'ISSUE AT DISPUTE:' lists the request(s); the rationale section decides them."""
+    text = region.text
+    issues = list(_ISSUE.finditer(text, region.start, region.end))
+    blocks: list[ItemBlock] = []
+    for i, m in enumerate(issues):
+        block_end = issues[i + 1].start() if i + 1 < len(issues) else region.end
+        nxt = _MPR_HEADINGS.search(text, m.end(), block_end)
+        list_end = nxt.start() if nxt else block_end
+        entries = _split_issue_list(text, m.end(), list_end)
+        rat = _rationale_section(text, m.end(), block_end)
+        for start, end in entries:
+            sub = Region(text, start, end)
+            req = _tidy(re.sub(r"^\s*\d{1,2}[.)]\s*", "", sub.clean))
+            req = re.sub(r"^(?:the\s+)?request\s+for\s+", "", req, flags=re.I).rstrip(".")
+            if not req:
+                continue
+            off = sub.clean.find(req)
+            rspan = sub.span(off, off + len(req)) if off >= 0 else (start, end)
+            item = ItemBlock(
+                block=(m.start(), block_end), heading=(m.start(), list_end), request=req, request_span=rspan,
+                decision=None, decision_span=None, rationale=rat,
+            )  # fmt: skip
+            labels = label_spans(region, (list_end, block_end))
+            item.ca_guideline, item.reviewer_guideline = labels["ca"], labels["rev"]
+            _decide_mpr(region, item, text, m.end(), block_end)
+            blocks.append(item)
+    return blocks
+
+
+def _split_issue_list(text: str, a: int, b: int) -> list[Span]:
+    nums = list(re.finditer(r"(?m)^[ \t]*\d{1,2}[.)][ \t]+", text[a:b]))
+    if len(nums) >= 2 or (nums and text[a:b].strip().startswith(nums[0].group(0).strip())):
+        return [(a + n.start(), a + (nums[i + 1].start() if i + 1 < len(nums) else b - a)) for i, n in enumerate(nums)]
+    return [(a, b)] if text[a:b].strip() else []
+
+
+def _rationale_section(text: str, a: int, b: int) -> Span | None:
+    m = _LABELS["rat"].search(text, a, b)
+    if not m:
+        return None
+    end_m = re.compile(r"MEDICAL REVIEWER QUALIFICATIONS|REFERENCES?\s*:", re.I).search(text, m.end(), b)
+    end = end_m.start() if end_m else b
+    return (m.end(), end) if end > m.end() else None
+
+
+def _decide_mpr(region: Region, item: ItemBlock, text: str, a: int, b: int) -> None:
+    if item.rationale:
+        _decide_from_rationale(region, item)
+    if item.decision is None:
+        h = _LABELS["rat"].search(text, a, b)
+        if h:
+            item.decision = "overturned" if "NOT" not in h.group(0).upper().replace("IS/WAS NOT", "NOT") else "upheld"
+            item.decision_span = (h.start(), h.end())
+
+
+SEGMENTERS = {
+    "dwc_final_determination": decision_headings,
+    "maximus_imr": numbered_items,
+    "medical_professional_review": issue_at_dispute,
+}

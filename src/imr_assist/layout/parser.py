@@ -1,0 +1,218 @@
+"""The layout parser: a `Document` in, a validated, grounded `Record` out. No model.
+
+Pipeline: detect the layout -> find the sections -> read the letter-level fields ->
+segment the items -> read each item's fields. Every value carries a span into
+`Document.text`; a section that is missing leaves its fields empty and adds a warning.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..reading import Document, clean
+from ..schema import Item, Patient, Record, Reviewer
+from . import header as hdr
+from .classify import classify_request
+from .detect import detect_format
+from .guidelines import cited_pages, guideline_sources
+from .items import NOISE, SEGMENTERS, ItemBlock
+from .quantity import find_quantity, find_refills
+from .reasons import denial_reasons
+from .text import Region
+
+_ITEMS_HEADING = re.compile(
+    r"IMR ISSUES,? DECISIONS,? AND RATIONALES|IMR DECISION\(?S?\)? AND RATIONALE\(?S?\)?"
+    r"|INDEPENDENT MEDICAL REVIEW DECISION AND RATIONALE|ISSUES? (?:AT|IN) DISPUTE\s*:",
+    re.IGNORECASE,
+)
+_FIRST_SECTION = re.compile(
+    r"HOW THE IMR FINAL DETERMINATION WAS MADE|CLINICAL CASE SUMMARY|Dear\b|MEDICAL PROFESSIONAL REVIEW"
+    r"|DOCUMENTS REVIEWED|IMR ISSUES",
+    re.IGNORECASE,
+)
+_SUMMARY = re.compile(r"CLINICAL CASE SUMMARY|CASE SUMMARY\s*:?", re.IGNORECASE)
+_INJURY = re.compile(r"\b(?:injury|injured)\b(?!\s+(?:worker|employee|party|individual))|\bDOI\b", re.IGNORECASE)
+_UR = re.compile(
+    r"utilization review|\bUR\b|pre-?authorization process|prior (?:determination|review)|non-?certif"
+    r"|not certif|modified[- ]denied",
+    re.IGNORECASE,
+)
+_HEADER_WINDOW = 2500
+
+
+def parse_letter(doc: Document) -> Record:
+    """Extract one letter. Raises `NotAnIMRLetter` when the text is not an IMR letter."""
+    text = doc.text
+    fmt = detect_format(text)
+    warnings: list[str] = []
+    spans: dict[str, tuple[int, int]] = {}
+
+    items_at = _items_start(text)
+    first = _FIRST_SECTION.search(text, 0, items_at or len(text))
+    head_end = first.start() if first and first.start() > 0 else min(len(text), _HEADER_WINDOW)
+    header = Region(text, 0, max(head_end, min(len(text), 300)))
+    fields = hdr.header_fields(header)
+    pre_items = Region(text, 0, items_at if items_at is not None else len(text))
+    summary_m = _SUMMARY.search(text, 0, pre_items.end)
+    summary = Region(text, summary_m.end(), pre_items.end) if summary_m else pre_items
+
+    def take(key: str, found: tuple[object, tuple[int, int] | None]) -> object:
+        value, span = found
+        if value is not None and span is not None:
+            spans[key] = span
+        return value
+
+    case_number = take("case_number", fields.get("case_number", (None, None)))
+    if case_number is None:
+        case_number = take("case_number", hdr.case_number_anywhere(Region(text, 0, min(len(text), _HEADER_WINDOW))))
+    age_found, sex_found = hdr.patient_age_sex(summary)
+    if age_found[0] is None and summary is not pre_items:
+        age_found, sex_found = hdr.patient_age_sex(pre_items)
+    doi = fields.get("date_of_injury") or hdr.date_from_sentence(summary, _INJURY)
+    ur = fields.get("utilization_review_date") or hdr.date_from_sentence(summary, _UR)
+    patient = Patient(
+        age=take("patient.age", age_found),  # type: ignore[arg-type]
+        sex=take("patient.sex", sex_found),  # type: ignore[arg-type]
+        date_of_injury=take("patient.date_of_injury", doi),  # type: ignore[arg-type]
+    )
+    states, specs = hdr.reviewer_credentials(pre_items)
+    if states[0] is None and specs[0] is None:
+        states, specs = hdr.reviewer_credentials(Region(text, 0, len(text)))
+    reviewer = Reviewer(
+        licensure_states=take("reviewer.licensure_states", states) or [],  # type: ignore[arg-type]
+        specialties=take("reviewer.specialties", specs) or [],  # type: ignore[arg-type]
+    )
+    if not reviewer.specialties and not reviewer.licensure_states:
+        warnings.append("reviewer credentials not found")
+
+    blocks = _segment(text, fmt, items_at)
+    items = [_item(text, b, warnings) for b in blocks]
+    if not items:
+        warnings.append("no disputed items found")
+    if summary_m is None:
+        warnings.append("no clinical case summary section found")
+
+    return Record(
+        letter_id=str(case_number) if case_number else doc.stem,
+        case_number=case_number,  # type: ignore[arg-type]
+        format=fmt,  # type: ignore[arg-type]
+        patient=patient,
+        utilization_review_date=take("utilization_review_date", ur),  # type: ignore[arg-type]
+        date_assigned=take("date_assigned", fields.get("date_assigned", (None, None))),  # type: ignore[arg-type]
+        decision_date=take("decision_date", fields.get("decision_date", (None, None))),  # type: ignore[arg-type]
+        reviewer=reviewer,
+        items=items,
+        spans=spans,
+        warnings=warnings,
+        extractor="rules",
+        source=doc.source,
+    )
+
+
+def _items_start(text: str) -> int | None:
+    m = _ITEMS_HEADING.search(text)
+    return m.start() if m else None
+
+
+def _segment(text: str, fmt: str, items_at: int | None) -> list[ItemBlock]:
+    """Run the layout's own segmenter, then the others if it finds nothing."""
+    region = Region(text, items_at if items_at is not None else 0, len(text))
+    order = [SEGMENTERS[fmt]] if fmt in SEGMENTERS else []
+    order += [s for s in SEGMENTERS.values() if s not in order]
+    for segmenter in order:
+        blocks = segmenter(region)
+        if blocks:
+            return blocks
+    if items_at is not None:  # the items heading may be missing its items: try the whole letter
+        whole = Region(text, 0, len(text))
+        for segmenter in order:
+            blocks = segmenter(whole)
+            if blocks:
+                return blocks
+    return []
+
+
+def _item(text: str, b: ItemBlock, warnings: list[str]) -> Item:
+    spans: dict[str, tuple[int, int]] = {"item": b.block, "heading": b.heading, "request": b.request_span}
+    request = b.request
+    if b.decision is None:
+        warnings.append(f"no decision found for item {request!r}; assumed upheld")
+    decision = b.decision or "upheld"
+    if b.decision_span:
+        spans["decision"] = b.decision_span
+    cls = classify_request(request)
+    req_a = b.request_span[0]
+    req_region = Region(text, *b.request_span)
+
+    def within_request(a: int, z: int) -> tuple[int, int]:
+        return req_region.span(a, z) if req_region.clean == request else (req_a, b.request_span[1])
+
+    spans["category"] = b.request_span
+    if cls.drug_span:
+        spans["generic_name"] = within_request(*cls.drug_span)
+        spans["drug_class"] = spans["generic_name"]
+    qty, qspan = find_quantity(request, cls.category == "medication")
+    if qspan:
+        spans["quantity"] = within_request(*qspan)
+    refills, rspan = find_refills(request)
+    if rspan:
+        spans["refills"] = within_request(*rspan)
+
+    ca_text = _clean_span(text, b.ca_guideline)
+    rev_text = _clean_span(text, b.reviewer_guideline)
+    ca_sources = guideline_sources(ca_text) if ca_text is not None else []
+    rev_sources = guideline_sources(rev_text) if rev_text is not None else []
+    if b.ca_guideline:
+        spans["claims_administrator_guidelines"] = b.ca_guideline
+    if b.reviewer_guideline:
+        spans["reviewer_guidelines"] = b.reviewer_guideline
+    pages: list[str] = []
+    if rev_text is not None and b.reviewer_guideline:
+        rev_region = Region(text, *b.reviewer_guideline)
+        pages, page_spans = cited_pages(rev_region.clean)
+        if page_spans:
+            spans["reviewer_pages"] = rev_region.span(page_spans[0][0], page_spans[-1][1])
+        if re.search(r"found that the guidelines? used by the Claims Administrator (was|were) (appropriate|relevant)", rev_text, re.I):
+            rev_sources = rev_sources or ca_sources
+    if b.rationale is None:
+        warnings.append(f"no decision rationale found for item {request!r}")
+    rationale = ""
+    reasons: list[str] = []
+    if b.rationale:
+        rat_region = Region(text, *b.rationale)
+        rationale = NOISE.sub("", rat_region.clean)
+        rationale = re.sub(r"\s{2,}", " ", rationale).strip()
+        spans["rationale"] = b.rationale
+        if decision == "upheld":
+            reasons, rs = denial_reasons(rat_region.clean)
+            if rs:
+                spans["denial_reasons"] = rat_region.span(*rs)
+    item = Item(
+        request=request,
+        original_request=b.original_request[0] if b.original_request else None,
+        authorized_portion=b.authorized_portion[0] if b.authorized_portion else None,
+        decision=decision,  # type: ignore[arg-type]
+        category=cls.category,  # type: ignore[arg-type]
+        drug_class=cls.drug_class,  # type: ignore[arg-type]
+        generic_name=cls.generic_name,
+        quantity=qty,
+        refills=refills,
+        claims_administrator_guidelines=ca_sources,  # type: ignore[arg-type]
+        reviewer_guidelines=rev_sources,  # type: ignore[arg-type]
+        reviewer_pages=pages,
+        denial_reasons=reasons,  # type: ignore[arg-type]
+        rationale=rationale,
+        claims_administrator_guideline_text=ca_text,
+        reviewer_guideline_text=rev_text,
+        spans=spans,
+        provenance={"*": "rules"},
+    )
+    if b.original_request:
+        item.spans["original_request"] = b.original_request[1]
+    if b.authorized_portion:
+        item.spans["authorized_portion"] = b.authorized_portion[1]
+    return item
+
+
+def _clean_span(text: str, span: tuple[int, int] | None) -> str | None:
+    return clean(text[span[0] : span[1]]) if span else None
