@@ -111,6 +111,17 @@ def test_text_fields_survive_line_breaks_and_hyphenation() -> None:
     )
 
 
+def test_rationale_may_cross_a_page_break_but_must_keep_its_words() -> None:
+    rationale = "Non-sedating muscle relaxants are recommended with caution. No noncompliance."
+    span = (
+        "Non-sedating muscle relaxants are\nPage 3 of 5\nCM16-0213037\nrecommended "
+        "with caution. No non-\ncompliance."
+    )
+    assert supports("rationale", rationale, span)
+    assert not supports("rationale", rationale.replace("caution", "care"), span)
+    assert not supports("rationale", rationale + " Extra sentence.", span)
+
+
 @pytest.mark.parametrize(
     ("start", "end"),
     [(0, 99), (-1, 3), (5, 5), (6, 2), (None, 3), (True, 3), (1.0, 3)],

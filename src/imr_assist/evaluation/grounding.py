@@ -30,9 +30,13 @@ What it checks, by field (`field` may be dotted, e.g. "patient.age"; its last pa
 - vocabulary values (category, drug_class, format, denial_reasons): the span is the text
   the label was read from and is accepted when non-empty (a label is not a quotation).
 - name lists (licensure_states, specialties): every name appears in the span.
-- everything else (request, case_number, rationale, guideline text, ...): the value's
-  letters and digits appear in order in the span's letters and digits (so case, spaces,
-  line breaks, punctuation and end-of-line hyphenation do not matter).
+- long quotes (rationale, claims_administrator_guideline_text, reviewer_guideline_text):
+  the value's words appear in the span in order, a word may be split across span words
+  ("non- compliance"), and a few span words may be skipped (at most max(20, 20% of the
+  value's words): page headers and footers inside a rationale that crosses a page break).
+- everything else (request, case_number, ...): the value's letters and digits appear
+  contiguously in the span's letters and digits (so case, spaces, line breaks,
+  punctuation and end-of-line hyphenation do not matter).
 - an empty list value is supported by any non-empty span (e.g. "did not cite any medical
   evidence" for a guideline list).
 """
@@ -52,6 +56,10 @@ NUMBER_FIELDS = frozenset({"age", "quantity", "refills"})
 GUIDELINE_FIELDS = frozenset({"claims_administrator_guidelines", "reviewer_guidelines"})
 VOCAB_FIELDS = frozenset({"category", "drug_class", "format", "denial_reasons"})
 NAME_LIST_FIELDS = frozenset({"licensure_states", "specialties"})
+LONG_TEXT_FIELDS = frozenset(
+    {"rationale", "claims_administrator_guideline_text", "reviewer_guideline_text"}
+)
+_WORD = re.compile(r"[0-9a-z]+")
 
 _SEX_WORDS = {
     "male": ("male", "man", "he", "his", "him", "gentleman"),
@@ -104,8 +112,43 @@ def _supports_one(name: str, value: Any, span: str) -> bool:
         return names_drug(span, str(value))
     if name in VOCAB_FIELDS:
         return True  # the span is non-empty (checked by the caller)
+    if name in LONG_TEXT_FIELDS:
+        return _quote_supported(str(value), span)
     needle = alnum(str(value))
     return bool(needle) and needle in alnum(span)
+
+
+def _quote_supported(value: str, span: str) -> bool:
+    """Words of `value` in order in `span`, joins of up to 3 span words allowed (hyphen
+    splits), a bounded number of span words skipped (page furniture)."""
+    want = _WORD.findall(value.casefold())
+    have = _WORD.findall(span.casefold())
+    if not want:
+        return False
+    allowed_skips = max(20, len(want) // 5)
+    skips = 0
+    j = 0
+    for word in want:
+        while True:
+            if j >= len(have):
+                return False
+            joined = ""
+            matched = 0
+            for k in range(j, min(j + 3, len(have))):
+                joined += have[k]
+                if joined == word:
+                    matched = k - j + 1
+                    break
+                if not word.startswith(joined):
+                    break
+            if matched:
+                j += matched
+                break
+            skips += 1
+            if skips > allowed_skips:
+                return False
+            j += 1
+    return True
 
 
 def _date_supported(value: str, span: str) -> bool:
