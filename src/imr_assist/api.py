@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from .errors import NotAnIMRLetter
 from .extractors import get_extractor
 from .reading import Document, read_document
 from .schema import Record
@@ -12,7 +13,10 @@ from .schema import Record
 
 def extract_document(doc: Document, extractor: str = "rules", **options: Any) -> Record:
     """Extract one already-read letter."""
-    record = get_extractor(extractor, **options).extract(doc)
+    try:
+        record = get_extractor(extractor, **options).extract(doc)
+    except NotAnIMRLetter as exc:
+        raise NotAnIMRLetter(f"{doc.source}: {exc}") from None
     record.source = doc.source
     return record
 

@@ -26,7 +26,7 @@ _LABELS = {
 _LABEL_RE = re.compile(
     "|".join(f"(?P<{k}>\\b(?:{v})\\s*:)" for k, v in _LABELS.items()), re.IGNORECASE
 )
-_CASE_RE = re.compile(r"\b(C[MB]\d{2}-\d{5,8})\b", re.IGNORECASE)
+_CASE_RE = re.compile(r"\b(C[MB]\d{2}\s?-\s?\d{5,8})\b", re.IGNORECASE)
 _DATE_LABELS = {"date_assigned", "date_of_injury", "decision_date", "utilization_review_date", "application_received"}
 
 
@@ -66,14 +66,19 @@ def _values(s: str, a: int, b: int) -> list[tuple[str, object, int, int]]:
     for iso, x, y in find_dates(s, a, b):
         vals.append(("date", iso, x, y))
     for m in _CASE_RE.finditer(s, a, b):
-        vals.append(("case", m.group(1).upper(), m.start(1), m.end(1)))
+        vals.append(("case", _case_id(m.group(1)), m.start(1), m.end(1)))
     vals.sort(key=lambda v: v[2])
     return vals
 
 
 def case_number_anywhere(region: Region) -> Found:
     m = _CASE_RE.search(region.clean)
-    return (m.group(1).upper(), region.span(m.start(1), m.end(1))) if m else (None, None)
+    return (_case_id(m.group(1)), region.span(m.start(1), m.end(1))) if m else (None, None)
+
+
+def _case_id(raw: str) -> str:
+    """'CM17 -0008241' (a PDF extraction gap) -> 'CM17-0008241'."""
+    return re.sub(r"\s+", "", raw).upper()
 
 
 # ------------------------------------------------------------------ patient

@@ -97,7 +97,7 @@ def label_spans(region: Region, block: Span) -> dict[str, Span | None]:
 # ------------------------------------------------------------------ DWC layout
 
 _DECISION_HEADING = re.compile(
-    r"(?:[ \t]+is)?[ \t]*:[ \t]*(?:\n[ \t]*)*(?P<d>Upheld|Overturned)\b[ \t.]*(?=\n|$)", re.IGNORECASE
+    r"(?:\s+is)?[ \t]*:[ \t]*(?:\n[ \t]*)*(?P<d>Upheld|Overturned)\b[ \t.]*(?=\n|$)", re.IGNORECASE
 )
 _INTRO = re.compile(r"set forth below\s*:", re.IGNORECASE)
 _MODIFIED = re.compile(
