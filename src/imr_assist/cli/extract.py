@@ -22,7 +22,8 @@ def record_table(record: Record) -> Table:
     p = record.patient
     title = (
         f"{record.letter_id}  ·  {record.format}  ·  age {p.age if p.age is not None else '?'}"
-        f"{' ' + p.sex if p.sex else ''}  ·  injury {p.date_of_injury or '?'}  ·  UR {record.utilization_review_date or '?'}"
+        f"{' ' + p.sex if p.sex else ''}  ·  injury {p.date_of_injury or '?'}"
+        f"  ·  UR {record.utilization_review_date or '?'}"
     )
     table = Table(title=title, title_justify="left", show_lines=False)
     for col in ("#", "request", "decision", "category", "generic", "qty", "reviewer guidelines", "pages", "reasons"):
@@ -112,6 +113,6 @@ def _batch(letters: list[str], out: Path, extractor: str, options: dict) -> int:
     err_console.print(
         f"{written} extracted, {skipped} already in {out}, {len(failures)} failed", highlight=False
     )
-    for path, reason in failures:
+    for _path, reason in failures:
         err_console.print(f"[red]failed:[/red] {reason}", highlight=False, soft_wrap=True)
     return 2 if failures else 0

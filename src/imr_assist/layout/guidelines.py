@@ -54,7 +54,8 @@ def guideline_sources(text: str) -> list[str]:
         if name not in out:
             out.append(name)
     # A chapter named under MTUS ("MTUS Shoulder Complaints") is MTUS too.
-    if "ACOEM" in out and "MTUS" not in out and re.search(r"MTUS\s+(\w+\s+){0,6}(" + _ACOEM_CHAPTER + ")", scrubbed, re.I):
+    under_mtus = re.search(r"MTUS\s+(\w+\s+){0,6}(" + _ACOEM_CHAPTER + ")", scrubbed, re.I)
+    if "ACOEM" in out and "MTUS" not in out and under_mtus:
         out.insert(out.index("ACOEM"), "MTUS")
     return out
 

@@ -57,7 +57,8 @@ _LABELS = {
     ),
     "rev": re.compile(
         r"MAXIMUS\s+guidelines?\s*:"
-        r"|Medical Treatment Guidelines?\(?s?\)? Relied Upon by the (?:Expert|Physician|Professional) Reviewer\s*:?"
+        r"|Medical Treatment Guidelines?\(?s?\)? Relied Upon by the"
+        r" (?:Expert|Physician|Professional) Reviewer\s*:?"
         r"|The (?:Expert|Physician|Professional|Medical) Reviewer (?=based (?:its|their|his|her|his/her) decision)"
         r"|The (?:Expert|Physician|Professional|Medical) Reviewer (?=(?:did not (?:cite|base)|found that the guideline))",
         re.IGNORECASE,
@@ -66,7 +67,8 @@ _LABELS = {
         r"Decision\s+rationale\s*:"
         r"|The (?:Expert|Physician|Professional|Medical) Reviewer'?s decision rationale\s*:"
         r"|Rationale for the Decision\s*:"
-        r"|RATIONALE FOR WHY THE REQUESTED TREATMENT\s*/?\s*SERVICE IS\s*/?\s*(?:WAS\s*)?(?:NOT\s*)?MEDICALLY NECESSARY\s*:?",
+        r"|RATIONALE FOR WHY THE REQUESTED TREATMENT\s*/?\s*SERVICE IS\s*/?\s*(?:WAS\s*)?(?:NOT\s*)?"
+        r"MEDICALLY NECESSARY\s*:?",
         re.IGNORECASE,
     ),
 }
@@ -146,7 +148,8 @@ def _heading(region: Region, anchor: int, m: re.Match[str]) -> ItemBlock | None:
         return None
     h_start = spans[-1][0]
     head = s[h_start:]
-    if re.search(r"original request|IMR eligible", head, re.I) and not re.match(r".*was the original request", head, re.I | re.S):
+    is_modified = re.search(r"original request|IMR eligible", head, re.I)
+    if is_modified and not re.match(r".*was the original request", head, re.I | re.S):
         k = s.lower().rfind("was the original request")
         if k >= 0:
             for a, b in spans:
@@ -249,10 +252,9 @@ def _decide_from_rationale(region: Region, b: ItemBlock) -> None:
     span = b.rationale or b.block
     sub = Region(region.text, *span)
     s = sub.clean
-    last = None
-    for last in _CONCLUSION.finditer(s):
-        pass
-    if last is not None:
+    conclusions = list(_CONCLUSION.finditer(s))
+    if conclusions:
+        last = conclusions[-1]
         b.decision = "upheld" if last.group("neg") else "overturned"
         b.decision_span = sub.span(last.start(), last.end())
 

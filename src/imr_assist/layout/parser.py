@@ -38,6 +38,9 @@ _UR = re.compile(
     re.IGNORECASE,
 )
 _HEADER_WINDOW = 2500
+_SAME_AS_CA = re.compile(
+    r"found that the guidelines? used by the Claims Administrator (was|were) (appropriate|relevant)", re.I
+)
 
 
 def parse_letter(doc: Document) -> Record:
@@ -172,7 +175,7 @@ def _item(text: str, b: ItemBlock, warnings: list[str]) -> Item:
         pages, page_spans = cited_pages(rev_region.clean)
         if page_spans:
             spans["reviewer_pages"] = rev_region.span(page_spans[0][0], page_spans[-1][1])
-        if re.search(r"found that the guidelines? used by the Claims Administrator (was|were) (appropriate|relevant)", rev_text, re.I):
+        if _SAME_AS_CA.search(rev_text):
             rev_sources = rev_sources or ca_sources
     if b.rationale is None:
         warnings.append(f"no decision rationale found for item {request!r}")
