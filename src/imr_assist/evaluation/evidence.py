@@ -6,11 +6,9 @@ Grounding needs these readers so that a span like "10- 11-01" can support the va
 
 from __future__ import annotations
 
-import json
 import re
 from functools import lru_cache
 
-from ..paths import DATA_DIR
 from .normalize import norm_request
 
 _MONTHS = {
@@ -183,10 +181,12 @@ def names_guideline(text: str, source: str) -> bool:
 
 @lru_cache(maxsize=1)
 def brand_generics() -> dict[str, str]:
-    """Brand name (lower case) -> generic name(s) as the contract writes them."""
-    path = DATA_DIR / "brand_generics.json"
-    data = json.loads(path.read_text(encoding="utf-8"))
-    return {k.casefold(): v.casefold() for k, v in data.items() if not k.startswith("_")}
+    """Drug name (lower case) -> generic name(s) as the contract writes them, from the
+    same table the parser reads (data/drugs.json), so the two can never disagree."""
+    from ..layout.tables import drug_table
+
+    _, by_name = drug_table()
+    return {name: drug.generic for name, drug in by_name.items()}
 
 
 def names_drug(text: str, generic: str) -> bool:

@@ -5,25 +5,26 @@ from __future__ import annotations
 import re
 
 from ..errors import NotAnIMRLetter
+from .text import loose
 
 _MARKERS: dict[str, list[re.Pattern[str]]] = {
     "dwc_final_determination": [
-        re.compile(r"HOW THE IMR FINAL DETERMINATION WAS MADE", re.I),
-        re.compile(r"IMR ISSUES,? DECISIONS,? AND RATIONALES", re.I),
-        re.compile(r"MAXIMUS guideline\s*:", re.I),
-        re.compile(r"Decision rationale\s*:", re.I),
+        loose(r"HOW THE IMR FINAL DETERMINATION WAS MADE"),
+        loose(r"IMR ISSUES,? DECISIONS,? AND RATIONALES"),
+        loose(r"MAXIMUS guideline\s*:"),
+        loose(r"Decision rationale\s*:"),
     ],
     "maximus_imr": [
-        re.compile(r"MAXIMUS FEDERAL SERVICES,? INC\.?\s+Independent Medical Review", re.I),
-        re.compile(r"\bDOCUMENTS REVIEWED\b", re.I),
-        re.compile(r"IMR DECISION\(?S?\)? AND RATIONALE\(?S?\)?", re.I),
-        re.compile(r"medically necessary and appropriate", re.I),
+        loose(r"MAXIMUS FEDERAL SERVICES,? INC\.?\s+Independent Medical Review"),
+        loose(r"\bDOCUMENTS REVIEWED\b"),
+        loose(r"IMR DECISION\(?S?\)? AND RATIONALE\(?S?\)?"),
+        loose(r"medically necessary and appropriate"),
     ],
     "medical_professional_review": [
-        re.compile(r"MEDICAL PROFESSIONAL REVIEW", re.I),
-        re.compile(r"ISSUES? (AT|IN) DISPUTE\s*:", re.I),
-        re.compile(r"RATIONALE FOR WHY THE REQUESTED TREATMENT", re.I),
-        re.compile(r"MEDICAL REVIEWER QUALIFICATIONS\s*:", re.I),
+        loose(r"MEDICAL PROFESSIONAL REVIEW"),
+        loose(r"ISSUES? (AT|IN) DISPUTE\s*:"),
+        loose(r"RATIONALE FOR WHY THE REQUESTED TREATMENT"),
+        loose(r"MEDICAL REVIEWER QUALIFICATIONS\s*:"),
     ],
 }
 _IMR_WORDS = re.compile(

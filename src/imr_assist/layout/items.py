@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .text import Region, sentence_spans
+from .text import Region, loose, sentence_spans
 
 Span = tuple[int, int]
 
@@ -60,10 +60,11 @@ _LABELS = {
         r"|Medical Treatment Guidelines?\(?s?\)? Relied Upon by the"
         r" (?:Expert|Physician|Professional) Reviewer\s*:?"
         r"|The (?:Expert|Physician|Professional|Medical) Reviewer (?=based (?:its|their|his|her|his/her) decision)"
-        r"|The (?:Expert|Physician|Professional|Medical) Reviewer (?=(?:did not (?:cite|base)|found that the guideline))",
+        r"|The (?:Expert|Physician|Professional|Medical) Reviewer"
+        r" (?=(?:did not (?:cite|base)|found that the guideline))",
         re.IGNORECASE,
     ),
-    "rat": re.compile(
+    "rat": loose(
         r"Decision\s+rationale\s*:"
         r"|The (?:Expert|Physician|Professional|Medical) Reviewer'?s decision rationale\s*:"
         r"|Rationale for the Decision\s*:"
@@ -277,7 +278,7 @@ def _dedupe_by_request(blocks: list[ItemBlock]) -> list[ItemBlock]:
 # ------------------------------------------------------------------ medical professional review
 
 _ISSUE = re.compile(r"ISSUES?\s+(?:AT|IN)\s+DISPUTE\s*:", re.IGNORECASE)
-_MPR_HEADINGS = re.compile(
+_MPR_HEADINGS = loose(
     r"CASE SUMMARY\s*:|RATIONALE FOR WHY|MEDICAL REVIEWER QUALIFICATIONS\s*:|DOCUMENTS REVIEWED|"
     r"ISSUES?\s+(?:AT|IN)\s+DISPUTE\s*:|REFERENCES?\s*:|GUIDELINES?\s*(?:USED|CITED)?\s*:|DETERMINATION\s*:",
     re.IGNORECASE,
@@ -285,7 +286,8 @@ _MPR_HEADINGS = re.compile(
 
 
 def issue_at_dispute(region: Region) -> list[ItemBlock]:
-    """'ISSUE AT DISPUTE:' lists the request(s); the rationale section decides them."""
+    """'ISSUE AT DISPUTE:' lists the request(s); the rationale section decides them, in
+    numbered paragraphs matching the list when there are several."""
     text = region.text
     issues = list(_ISSUE.finditer(text, region.start, region.end))
     blocks: list[ItemBlock] = []
@@ -295,7 +297,10 @@ def issue_at_dispute(region: Region) -> list[ItemBlock]:
         list_end = nxt.start() if nxt else block_end
         entries = _split_issue_list(text, m.end(), list_end)
         rat = _rationale_section(text, m.end(), block_end)
-        for start, end in entries:
+        parts = _split_issue_list(text, *rat) if rat else []
+        per_item = len(parts) == len(entries) and len(entries) > 1
+        labels = label_spans(region, (list_end, block_end))
+        for k, (start, end) in enumerate(entries):
             sub = Region(text, start, end)
             req = _tidy(re.sub(r"^\s*\d{1,2}[.)]\s*", "", sub.clean))
             req = re.sub(r"^(?:the\s+)?request\s+for\s+", "", req, flags=re.I).rstrip(".")
@@ -304,11 +309,12 @@ def issue_at_dispute(region: Region) -> list[ItemBlock]:
             off = sub.clean.find(req)
             rspan = sub.span(off, off + len(req)) if off >= 0 else (start, end)
             item = ItemBlock(
-                block=(m.start(), block_end), heading=(m.start(), list_end), request=req, request_span=rspan,
-                decision=None, decision_span=None, rationale=rat,
+                block=(m.start(), block_end), heading=(start, end), request=req, request_span=rspan,
+                decision=None, decision_span=None, rationale=parts[k] if per_item else rat,
+                ca_guideline=labels["ca"], reviewer_guideline=labels["rev"],
             )  # fmt: skip
-            labels = label_spans(region, (list_end, block_end))
-            item.ca_guideline, item.reviewer_guideline = labels["ca"], labels["rev"]
+            if per_item:
+                item.block = parts[k]
             _decide_mpr(region, item, text, m.end(), block_end)
             blocks.append(item)
     return blocks
@@ -325,7 +331,7 @@ def _rationale_section(text: str, a: int, b: int) -> Span | None:
     m = _LABELS["rat"].search(text, a, b)
     if not m:
         return None
-    end_m = re.compile(r"MEDICAL REVIEWER QUALIFICATIONS|REFERENCES?\s*:", re.I).search(text, m.end(), b)
+    end_m = loose(r"MEDICAL REVIEWER QUALIFICATIONS|REFERENCES?\s*:").search(text, m.end(), b)
     end = end_m.start() if end_m else b
     return (m.end(), end) if end > m.end() else None
 

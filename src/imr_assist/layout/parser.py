@@ -18,19 +18,19 @@ from .guidelines import cited_pages, guideline_sources
 from .items import NOISE, SEGMENTERS, ItemBlock
 from .quantity import find_quantity, find_refills
 from .reasons import denial_reasons
-from .text import Region
+from .text import Region, loose
 
-_ITEMS_HEADING = re.compile(
+_ITEMS_HEADING = loose(
     r"IMR ISSUES,? DECISIONS,? AND RATIONALES|IMR DECISION\(?S?\)? AND RATIONALE\(?S?\)?"
     r"|INDEPENDENT MEDICAL REVIEW DECISION AND RATIONALE|ISSUES? (?:AT|IN) DISPUTE\s*:",
     re.IGNORECASE,
 )
-_FIRST_SECTION = re.compile(
+_FIRST_SECTION = loose(
     r"HOW THE IMR FINAL DETERMINATION WAS MADE|CLINICAL CASE SUMMARY|Dear\b|MEDICAL PROFESSIONAL REVIEW"
     r"|DOCUMENTS REVIEWED|IMR ISSUES",
     re.IGNORECASE,
 )
-_SUMMARY = re.compile(r"CLINICAL CASE SUMMARY|CASE SUMMARY\s*:?", re.IGNORECASE)
+_SUMMARY = loose(r"CLINICAL CASE SUMMARY|CASE SUMMARY\s*:?", re.IGNORECASE)
 _INJURY = re.compile(r"\b(?:injury|injured)\b(?!\s+(?:worker|employee|party|individual))|\bDOI\b", re.IGNORECASE)
 _UR = re.compile(
     r"utilization review|\bUR\b|pre-?authorization process|prior (?:determination|review)|non-?certif"
@@ -38,6 +38,9 @@ _UR = re.compile(
     re.IGNORECASE,
 )
 _HEADER_WINDOW = 2500
+_NEXT_SECTION = loose(
+    r"RATIONALE FOR WHY|MEDICAL REVIEWER QUALIFICATIONS|ISSUES? (?:AT|IN) DISPUTE|DOCUMENTS REVIEWED", re.I
+)
 _SAME_AS_CA = re.compile(
     r"found that the guidelines? used by the Claims Administrator (was|were) (appropriate|relevant)", re.I
 )
@@ -56,8 +59,8 @@ def parse_letter(doc: Document) -> Record:
     header = Region(text, 0, max(head_end, min(len(text), 300)))
     fields = hdr.header_fields(header)
     pre_items = Region(text, 0, items_at if items_at is not None else len(text))
-    summary_m = _SUMMARY.search(text, 0, pre_items.end)
-    summary = Region(text, summary_m.end(), pre_items.end) if summary_m else pre_items
+    summary = _summary_region(text, pre_items)
+    summary_m = summary is not pre_items
 
     def take(key: str, found: tuple[object, tuple[int, int] | None]) -> object:
         value, span = found
@@ -92,7 +95,7 @@ def parse_letter(doc: Document) -> Record:
     items = [_item(text, b, warnings) for b in blocks]
     if not items:
         warnings.append("no disputed items found")
-    if summary_m is None:
+    if not summary_m:
         warnings.append("no clinical case summary section found")
 
     return Record(
@@ -110,6 +113,19 @@ def parse_letter(doc: Document) -> Record:
         extractor="rules",
         source=doc.source,
     )
+
+
+def _summary_region(text: str, pre_items: Region) -> Region:
+    """The case summary: before the items in most layouts, after the issue list in the
+    medical professional review layout (up to its next section heading)."""
+    m = _SUMMARY.search(text, 0, pre_items.end)
+    if m:
+        return Region(text, m.end(), pre_items.end)
+    m = _SUMMARY.search(text)
+    if not m:
+        return pre_items
+    nxt = _NEXT_SECTION.search(text, m.end())
+    return Region(text, m.end(), nxt.start() if nxt else len(text))
 
 
 def _items_start(text: str) -> int | None:

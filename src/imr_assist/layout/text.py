@@ -44,6 +44,12 @@ class Region:
         return pattern.search(self.clean, pos)
 
 
+def loose(pattern: str, flags: int = re.IGNORECASE) -> re.Pattern[str]:
+    """Compile `pattern` with each literal space matching any run of whitespace, for
+    headings matched on the raw letter (doubled spaces, headings broken across lines)."""
+    return re.compile(pattern.replace(" ", r"\s+"), flags)
+
+
 _ABBREVIATIONS = {"dr", "vs", "mr", "mrs", "ms", "no", "approx", "st", "jr", "sr", "inc", "etc", "e.g", "i.e"}
 _SENTENCE_END = re.compile(r"[.!?][\"”'’)]*(?=\s|$)")
 
