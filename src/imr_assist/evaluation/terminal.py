@@ -83,9 +83,7 @@ def summary_table(report: dict[str, Any]) -> Table:
 def field_table(report: dict[str, Any]) -> Table:
     """Per-field accuracy with one column per suite (lists also show micro F1)."""
     suites = report["suites"]
-    t = Table(
-        title="per field: accuracy % (right/scored); lists also micro F1 %", title_justify="left"
-    )
+    t = Table(title="per field: accuracy % (right/scored); lists also micro F1 %", title_justify="left")
     t.add_column("field", no_wrap=True)
     for name in suites:
         t.add_column(name, justify="right")
@@ -124,8 +122,7 @@ def gate_table(gate: dict[str, Any]) -> Table:
 
 def comparison_table(comp: dict[str, Any]) -> Table:
     t = Table(
-        title=f"compared with {comp.get('old_created')}: "
-        f"{len(comp['fixed'])} mismatches fixed, {len(comp['new'])} new",
+        title=f"compared with {comp.get('old_created')}: {len(comp['fixed'])} mismatches fixed, {len(comp['new'])} new",
         title_justify="left",
     )
     for col in ("suite", "metric", "old", "new", "change"):
@@ -147,7 +144,13 @@ def mismatch_table(name: str, rows: list[dict[str, Any]], limit: int) -> Table:
     for m in shown:
         field = m["field"] if m["kind"] == "value" else f"{m['field']} ({m['kind']})"
         pred = m.get("error") if m["kind"] == "error" else m["predicted"]
-        t.add_row(m["letter"], cell(m["item"], 50), field, cell(m["gold"], 50), cell(pred, 50))
+        t.add_row(
+            m["letter"],
+            cell(m["item"], 50) if m["item"] is not None else "(letter)",
+            field,
+            cell(m["gold"], 50),
+            cell(pred, 50),
+        )
     return t
 
 
@@ -160,8 +163,7 @@ def show(console: Console, report: dict[str, Any], limit: int = 40) -> None:
         ungrounded = sum(len(letter["ungrounded"]) for letter in s["letters"])
         if ungrounded:
             console.print(
-                f"[yellow]{name}: {ungrounded} predicted span(s) do not support "
-                "their value (listed in report.md)[/]"
+                f"[yellow]{name}: {ungrounded} predicted span(s) do not support their value (listed in report.md)[/]"
             )
         for w in s["warnings"]:
             console.print(f"[yellow]{name}: {w}[/]")
