@@ -26,7 +26,7 @@ What it checks, by field (`field` may be dotted, e.g. "patient.age"; its last pa
   "FDA"/"Food and Drug Administration"; OTHER by any non-empty span.
 - reviewer_pages: each page string ("75", "75-79") appears as a whole number/range.
 - generic_name: the span names the generic, one of its "/" components, or a brand listed
-  for it in data/brand_generics.json.
+  for it in data/drugs.json (the parser's table).
 - vocabulary values (category, drug_class, format, denial_reasons): the span is the text
   the label was read from and is accepted when non-empty (a label is not a quotation).
 - name lists (licensure_states, specialties): every name appears in the span.
