@@ -78,9 +78,7 @@ def folder(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def run(
-    args: list[str], extractor: object | None = None, monkeypatch: pytest.MonkeyPatch | None = None
-):
+def run(args: list[str], extractor: object | None = None, monkeypatch: pytest.MonkeyPatch | None = None):
     if extractor is not None and monkeypatch is not None:
         monkeypatch.setattr(runner, "get_extractor", lambda name: extractor)
     app = typer.Typer()
@@ -137,12 +135,34 @@ def test_one_wrong_field_makes_eval_exit_non_zero(folder: Path, monkeypatch) -> 
     assert "threshold missed" in result.output
 
 
+def test_rules_extractor_with_one_field_broken_fails_the_bundled_gate(tmp_path, monkeypatch):
+    """The real rules extractor on the bundled gold suite and bundled thresholds, with one
+    decision flipped: eval must exit non-zero and name the flipped field."""
+    from imr_assist.extractors import get_extractor
+
+    real = get_extractor("rules")
+
+    class OneFieldWrong:
+        name = "rules"
+
+        def extract(self, doc: Document) -> Record:
+            rec = real.extract(doc)
+            if doc.stem == "000_ab6402283f960931":
+                item = rec.items[0]
+                item.decision = "overturned" if item.decision == "upheld" else "upheld"
+            return rec
+
+    result = run(["--suite", "gold", "--report", str(tmp_path)], OneFieldWrong(), monkeypatch)
+    assert result.exit_code == 1
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert not report["gate"]["passed"]
+    assert "decision" in {m["field"] for m in report["suites"]["gold"]["letters"][0]["mismatches"]}
+
+
 def test_crashing_extractor_is_scored_not_a_traceback(folder: Path, monkeypatch) -> None:
     result = run(base_args(folder), Crashes(), monkeypatch)
     assert result.exit_code == 1
-    letter = json.loads((folder / "out" / "report.json").read_text())["suites"]["custom"][
-        "letters"
-    ][0]
+    letter = json.loads((folder / "out" / "report.json").read_text())["suites"]["custom"]["letters"][0]
     assert letter["error"] == "RuntimeError: parser bug"
     assert letter["metrics"]["item_recall"] == 0.0
 

@@ -171,5 +171,5 @@ def show(console: Console, report: dict[str, Any], limit: int = 40) -> None:
     console.print(summary_table(report))
     if report.get("comparison"):
         console.print(comparison_table(report["comparison"]))
-    if report.get("gate"):
+    if report.get("gate") and report["gate"]["rows"]:
         console.print(gate_table(report["gate"]))
