@@ -13,32 +13,55 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from .errors import InputError
 
 #: Letters beyond this size are not IMR letters (the longest real ones are ~100 KB).
 MAX_BYTES = 20 * 1024 * 1024
 
 
+#: Lookup table: is this code point whitespace (what `\\s` matches)?
+_IS_SPACE = np.zeros(12289, dtype=bool)
+_IS_SPACE[[9, 10, 11, 12, 13, 28, 29, 30, 31, 32, 133, 160, 5760, *range(8192, 8203)]] = True
+_IS_SPACE[[8232, 8233, 8239, 8287, 12288]] = True
+
+
 @dataclass
 class CleanView:
     """Text with line breaks joined, end-of-line hyphen splits joined and spaces collapsed.
 
-    The map back to the original is piecewise: `seg_clean[k]`/`seg_orig[k]` start a run
-    that was copied verbatim, so mapping is a bisect, and building costs one step per
-    whitespace run rather than per character (this runs on every letter in a batch).
+    Cleaning only collapses whitespace, so the cleaned text's non-space characters are the
+    original's non-whitespace characters, in order. A cleaned offset therefore maps back
+    by counting: the k-th non-space character is the k-th non-whitespace one. The index
+    of those is built lazily with numpy (one vector op per region), which keeps batch
+    extraction fast: most regions are read but only a few need offsets.
     """
 
     text: str
-    seg_clean: list[int]
-    seg_orig: list[int]
-    orig_end: int
+    source: str
+    start: int
+    end: int
+    _nonws: np.ndarray | None = field(default=None, repr=False)
+
+    def _positions(self) -> np.ndarray:
+        if self._nonws is None:
+            codes = np.frombuffer(self.source[self.start : self.end].encode("utf-32-le"), dtype=np.uint32)
+            space = _IS_SPACE[np.minimum(codes, len(_IS_SPACE) - 1)] & (codes < len(_IS_SPACE))
+            self._nonws = np.flatnonzero(~space) + self.start
+        return self._nonws
 
     def to_original_pos(self, i: int) -> int:
-        """Original offset of cleaned character `i` (`len(text)` maps to the region end)."""
+        """Original offset of cleaned character `i` (`len(text)` maps past the last one)."""
+        pos = self._positions()
+        if not len(pos):
+            return self.start
         if i >= len(self.text):
-            return self.orig_end
-        k = bisect.bisect_right(self.seg_clean, i) - 1
-        return self.seg_orig[k] + (i - self.seg_clean[k])
+            return int(pos[-1]) + 1
+        k = i - self.text.count(" ", 0, i)
+        if self.text[i] == " ":
+            return int(pos[k - 1]) + 1
+        return int(pos[k])
 
     def to_original(self, start: int, end: int) -> tuple[int, int]:
         """Map a cleaned `[start, end)` span to the original text."""
@@ -51,44 +74,14 @@ class CleanView:
 #: A hyphen at a line end between two word characters: "non- \ncompliance", "10- \n11-01".
 #: In these letters the hyphen is real (the line broke after it), so the hyphen is kept and
 #: only the break is removed.
-_BREAKS = re.compile(r"(?P<h>(?<=[A-Za-z0-9])-[ \t]*\n\s*(?=[A-Za-z0-9]))|\s+")
 _HYPHEN_BREAK = re.compile(r"(?<=[A-Za-z0-9])-[ \t]*\n\s*(?=[A-Za-z0-9])")
 _WS = re.compile(r"\s+")
 
 
 def clean_view(text: str, start: int = 0, end: int | None = None) -> CleanView:
-    """Build the cleaned view of `text[start:end]` with a map back into `text`."""
+    """The cleaned view of `text[start:end]` with a map back into `text`."""
     end = len(text) if end is None else end
-    parts: list[str] = []
-    seg_clean: list[int] = []
-    seg_orig: list[int] = []
-    n = 0  # length of cleaned text so far
-    pos = start
-    # skip leading whitespace
-    m0 = _WS.match(text, start, end)
-    if m0:
-        pos = m0.end()
-    for m in _BREAKS.finditer(text, pos, end):
-        if m.start() > pos:
-            seg_clean.append(n)
-            seg_orig.append(pos)
-            parts.append(text[pos : m.start()])
-            n += m.start() - pos
-        if m.end() >= end and m.group("h") is None:
-            pos = m.end()
-            break  # trailing whitespace
-        seg_clean.append(n)
-        seg_orig.append(m.start())
-        parts.append("-" if m.group("h") else " ")
-        n += 1
-        pos = m.end()
-    if pos < end:
-        seg_clean.append(n)
-        seg_orig.append(pos)
-        parts.append(text[pos:end])
-    if not seg_clean:
-        seg_clean, seg_orig = [0], [start]
-    return CleanView("".join(parts), seg_clean, seg_orig, end)
+    return CleanView(clean(text[start:end]), text, start, end)
 
 
 def clean(text: str) -> str:

@@ -2,43 +2,42 @@
 
 from __future__ import annotations
 
-import re
-
 from ..errors import NotAnIMRLetter
-from .text import loose
 
-_MARKERS: dict[str, list[re.Pattern[str]]] = {
-    "dwc_final_determination": [
-        loose(r"HOW THE IMR FINAL DETERMINATION WAS MADE"),
-        loose(r"IMR ISSUES,? DECISIONS,? AND RATIONALES"),
-        loose(r"MAXIMUS guideline\s*:"),
-        loose(r"Decision rationale\s*:"),
-    ],
-    "maximus_imr": [
-        loose(r"MAXIMUS FEDERAL SERVICES,? INC\.?\s+Independent Medical Review"),
-        loose(r"\bDOCUMENTS REVIEWED\b"),
-        loose(r"IMR DECISION\(?S?\)? AND RATIONALE\(?S?\)?"),
-        loose(r"medically necessary and appropriate"),
-    ],
-    "medical_professional_review": [
-        loose(r"MEDICAL PROFESSIONAL REVIEW"),
-        loose(r"ISSUES? (AT|IN) DISPUTE\s*:"),
-        loose(r"RATIONALE FOR WHY THE REQUESTED TREATMENT"),
-        loose(r"MEDICAL REVIEWER QUALIFICATIONS\s*:"),
-    ],
+#: Literal headings per layout, matched on the lower-cased text with whitespace collapsed
+#: (plain substring tests: this runs on every letter of a batch).
+_MARKERS: dict[str, tuple[str, ...]] = {
+    "dwc_final_determination": (
+        "how the imr final determination was made",
+        "imr issues, decisions and rationales",
+        "maximus guideline:",
+        "decision rationale:",
+    ),
+    "maximus_imr": (
+        "maximus federal services, inc. independent medical review",
+        "documents reviewed",
+        "imr decision(s) and rationale(s)",
+        "medically necessary and appropriate",
+    ),
+    "medical_professional_review": (
+        "medical professional review",
+        "issue at dispute:",
+        "rationale for why the requested treatment",
+        "medical reviewer qualifications:",
+    ),
 }
-_IMR_WORDS = re.compile(
-    r"Independent Medical Review|\bIMR\b|Utilization Review|medically necessary|\bUpheld\b|\bOverturned\b", re.I
-)
+_IMR_WORDS = ("independent medical review", "imr ", "utilization review", "medically necessary", "upheld", "overturned")
 
 
 def detect_format(text: str) -> str:
     """The layout with the most of its headings present; 'unknown' for an IMR letter in
     no known layout; `NotAnIMRLetter` for text that is not an IMR letter at all."""
-    scores = {name: sum(1 for p in pats if p.search(text)) for name, pats in _MARKERS.items()}
+    flat = " ".join(text.split()).lower()
+    scores = {name: sum(1 for marker in markers if marker in flat) for name, markers in _MARKERS.items()}
     best = max(scores, key=lambda k: scores[k])
-    if scores[best] >= 2 or (scores[best] == 1 and len(_IMR_WORDS.findall(text)) >= 2):
+    words = [w for w in _IMR_WORDS if w in flat]
+    if scores[best] >= 2 or (scores[best] == 1 and len(words) >= 2):
         return best
-    if len(set(m.lower() for m in _IMR_WORDS.findall(text))) >= 2:
+    if len(words) >= 2:
         return "unknown"
     raise NotAnIMRLetter("not an IMR determination letter (no IMR headings or decisions found)")

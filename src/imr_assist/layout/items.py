@@ -48,14 +48,14 @@ NOISE = re.compile(
 )
 _PREFIX = re.compile(r"^\s*(?:Associated\s+Surgical\s+Services?|Associated\s+Services?)\s*:\s*", re.IGNORECASE)
 _LABELS = {
-    "ca": re.compile(
+    "ca": loose(
         r"Claims\s+Administrator\s+guidelines?\s*:"
         r"|Medical Treatment Guidelines?\(?s?\)? Relied Upon by the Claims Administrator\s*:?"
         r"|The Claims Administrator (?=based (?:its|their|his|her|his/her) decision)"
         r"|The Claims Administrator (?=did not (?:cite|base))",
         re.IGNORECASE,
     ),
-    "rev": re.compile(
+    "rev": loose(
         r"MAXIMUS\s+guidelines?\s*:"
         r"|Medical Treatment Guidelines?\(?s?\)? Relied Upon by the"
         r" (?:Expert|Physician|Professional) Reviewer\s*:?"
@@ -78,30 +78,54 @@ _LABELS = {
 def label_spans(region: Region, block: Span) -> dict[str, Span | None]:
     """Within a block (original offsets), the spans of the CA guideline, reviewer
     guideline and rationale texts, each running to the next label or the block end."""
-    sub = Region(region.text, *block)
-    s = sub.clean
+    text = region.text
     found: list[tuple[int, int, str]] = []
     for key, pattern in _LABELS.items():
-        m = pattern.search(s)
+        m = pattern.search(text, *block)
         if m:
             found.append((m.start(), m.end(), key))
     found.sort()
     out: dict[str, Span | None] = {"ca": None, "rev": None, "rat": None}
     for i, (_a, b, key) in enumerate(found):
-        end = found[i + 1][0] if i + 1 < len(found) else len(s)
-        if key == "rat":
-            end = len(s)  # the rationale runs to the end of the block
-        while end > b and s[end - 1] == " ":
+        end = found[i + 1][0] if i + 1 < len(found) and key != "rat" else block[1]
+        while b < end and text[b].isspace():
+            b += 1
+        while end > b and text[end - 1].isspace():
             end -= 1
-        out[key] = sub.span(b, end) if end > b else None
+        out[key] = (b, end) if end > b else None
     return out
 
 
 # ------------------------------------------------------------------ DWC layout
 
-_DECISION_HEADING = re.compile(
-    r"(?:\s+is)?[ \t]*:[ \t]*(?:\n[ \t]*)*(?P<d>Upheld|Overturned)\b[ \t.]*(?=\n|$)", re.IGNORECASE
-)
+_DECISION_WORD = re.compile(r"(?i)(?<![A-Za-z])(?P<d>upheld|overturned)\b[ \t.]*(?=\n|$)")
+_BEFORE_DECISION = re.compile(r"(?:\s+is)?[ \t]*:[ \t]*(?:\n[ \t]*)*$", re.IGNORECASE)
+
+
+@dataclass
+class _Mark:
+    """A decision heading's end: where its ': Upheld' starts and the decision word."""
+
+    start_: int
+    end_: int
+    d: tuple[int, int]
+    word: str
+
+    def start(self) -> int:
+        return self.start_
+
+    def end(self) -> int:
+        return self.end_
+
+
+def _decision_marks(text: str, a: int, b: int) -> list[_Mark]:
+    """Decision words alone at a line end, preceded by a colon (and maybe 'is')."""
+    marks = []
+    for m in _DECISION_WORD.finditer(text, a, b):
+        tail = _BEFORE_DECISION.search(text, max(a, m.start() - 40), m.start())
+        if tail and text[tail.start() : m.start()].strip().endswith(":"):
+            marks.append(_Mark(tail.start(), m.end(), (m.start("d"), m.end("d")), m.group("d")))
+    return marks
 _INTRO = re.compile(r"set forth below\s*:", re.IGNORECASE)
 _MODIFIED = re.compile(
     r"^(?P<orig>.+?)\s+was\s+the\s+original\s+request\.?\s*"
@@ -116,7 +140,7 @@ _MODIFIED = re.compile(
 def decision_headings(region: Region) -> list[ItemBlock]:
     """Items whose heading ends in ': Upheld' / ': Overturned' on its own line."""
     text = region.text
-    marks = [m for m in _DECISION_HEADING.finditer(text, region.start, region.end)]
+    marks = _decision_marks(text, region.start, region.end)
     if not marks:
         return []
     intro = _INTRO.search(text, region.start, marks[0].start())
@@ -138,9 +162,10 @@ def decision_headings(region: Region) -> list[ItemBlock]:
     return blocks
 
 
-def _heading(region: Region, anchor: int, m: re.Match[str]) -> ItemBlock | None:
+def _heading(region: Region, anchor: int, m: _Mark) -> ItemBlock | None:
     """Find where the heading that ends at match `m` starts: after the last sentence end
     before it (or, for a modified request, at the sentence with 'was the original request')."""
+    anchor = max(anchor, _line_start(region.text, m.start() - _HEADING_WINDOW))
     pre = Region(region.text, anchor, m.start())
     s = pre.clean
     s_no_noise = NOISE.sub(lambda x: "." + " " * (len(x.group(0)) - 1), s)
@@ -160,8 +185,8 @@ def _heading(region: Region, anchor: int, m: re.Match[str]) -> ItemBlock | None:
     head = s[h_start:].strip()
     if not head:
         return None
-    decision = m.group("d").lower()
-    d_span = (m.start("d"), m.end("d"))
+    decision = m.word.lower()
+    d_span = m.d
     heading_span = pre.span(h_start, len(s))
     item = ItemBlock(
         block=heading_span, heading=(heading_span[0], m.end()), request="", request_span=heading_span,
@@ -186,6 +211,17 @@ def _heading(region: Region, anchor: int, m: re.Match[str]) -> ItemBlock | None:
     item.request = _tidy(req)
     item.request_span = pre.span(req_a, req_b)
     return item
+
+
+#: How far before ': Upheld' a heading may start (the longest modified-request headings
+#: are ~500 characters); bounding it keeps the scan off the previous item's rationale.
+_HEADING_WINDOW = 800
+
+
+def _line_start(text: str, pos: int) -> int:
+    if pos <= 0:
+        return 0
+    return text.rfind("\n", 0, pos) + 1
 
 
 def _tidy(s: str) -> str:

@@ -11,8 +11,11 @@ def denial_reasons(rationale: str) -> tuple[list[str], tuple[int, int] | None]:
     """(reasons in taxonomy order, covering span of the matched phrases in `rationale`)."""
     found: list[str] = []
     lo, hi = None, None
-    for reason, pattern in reason_rules():
-        m = pattern.search(rationale)
+    low = rationale.lower()
+    for reason, triggers, patterns in reason_rules():
+        if not any(t in low for t in triggers):
+            continue
+        m = next((m for p in patterns if (m := p.search(low))), None)
         if m:
             found.append(reason)
             lo = m.start() if lo is None else min(lo, m.start())
