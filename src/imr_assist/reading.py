@@ -74,7 +74,7 @@ class CleanView:
 #: A hyphen at a line end between two word characters: "non- \ncompliance", "10- \n11-01".
 #: In these letters the hyphen is real (the line broke after it), so the hyphen is kept and
 #: only the break is removed.
-_HYPHEN_BREAK = re.compile(r"(?<=[A-Za-z0-9])-[ \t]*\n\s*(?=[A-Za-z0-9])")
+_HYPHEN_BREAK = re.compile(r"-(?<=[A-Za-z0-9]-)[ \t]*\n\s*(?=[A-Za-z0-9])")
 _WS = re.compile(r"\s+")
 
 
@@ -85,8 +85,14 @@ def clean_view(text: str, start: int = 0, end: int | None = None) -> CleanView:
 
 
 def clean(text: str) -> str:
-    """The cleaned string alone (no offset map), for short snippets."""
-    return _WS.sub(" ", _HYPHEN_BREAK.sub("-", text)).strip()
+    """The cleaned string alone (no offset map), for short snippets.
+
+    `str.split()` splits on exactly the characters `\\s` matches, and is several times
+    faster than a regex substitution; the hyphen pass runs only when a hyphen ends a line.
+    """
+    if "-\n" in text or "- " in text:
+        text = _HYPHEN_BREAK.sub("-", text)
+    return " ".join(text.split())
 
 
 @dataclass

@@ -215,7 +215,7 @@ def _heading(region: Region, anchor: int, m: _Mark) -> ItemBlock | None:
 
 #: How far before ': Upheld' a heading may start (the longest modified-request headings
 #: are ~500 characters); bounding it keeps the scan off the previous item's rationale.
-_HEADING_WINDOW = 800
+_HEADING_WINDOW = 700
 
 
 def _line_start(text: str, pos: int) -> int:

@@ -39,13 +39,17 @@ def category_rules() -> list[tuple[str, re.Pattern[str]]]:
 
 
 @lru_cache(maxsize=1)
-def reason_rules() -> list[tuple[str, tuple[str, ...], list[re.Pattern[str]]]]:
+def reason_rules() -> list[tuple[str, re.Pattern[str], list[re.Pattern[str]]]]:
     """Each reason's patterns compiled one by one, lower-case, without IGNORECASE: the
     rationale is lower-cased once, and separate patterns keep re's literal-prefix scan
     (5x faster than one IGNORECASE alternation on these texts)."""
     data = json.loads((DATA_DIR / "denial_reasons.json").read_text())
     triggers = data.get("triggers", {})
     return [
-        (reason, tuple(triggers.get(reason, ("",))), [re.compile(p.lower()) for p in pats])
+        (
+            reason,
+            re.compile("|".join(re.escape(t) for t in triggers.get(reason, [""]))),
+            [re.compile(p.lower()) for p in pats],
+        )
         for reason, pats in data["reasons"].items()
     ]

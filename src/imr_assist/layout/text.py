@@ -155,8 +155,11 @@ def date_span(m: re.Match[str]) -> tuple[int, int]:
 
 def find_dates(s: str, start: int = 0, end: int | None = None) -> list[tuple[str, int, int]]:
     """All parseable dates in `s[start:end]` as (iso, start, end)."""
-    out = []
-    for m in DATE_PATTERN.finditer(s, start, len(s) if end is None else end):
+    out: list[tuple[str, int, int]] = []
+    end = len(s) if end is None else end
+    if not any(ch.isdigit() for ch in s[start:end]):
+        return out
+    for m in DATE_PATTERN.finditer(s, start, end):
         iso = parse_date_match(m)
         if iso:
             a, b = date_span(m)
