@@ -24,6 +24,11 @@ app = typer.Typer(
 _SKIP = {"common"}
 
 
+@app.callback()
+def _root() -> None:
+    """Read California workers' compensation IMR determination letters."""
+
+
 def _load_commands() -> None:
     for mod in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
         if mod.name.startswith("_") or mod.name in _SKIP:
