@@ -27,7 +27,7 @@ class Classification:
 def classify_request(request: str) -> Classification:
     """Category first (injection and surgery outrank a drug name), then the drug."""
     pattern, by_name = drug_table()
-    hits = [(m.start(), m.end(), by_name[_norm(m.group(0))]) for m in pattern.finditer(request)]
+    hits = [(m.start(), m.end(), by_name[_norm(m.group(0))]) for m in pattern.finditer(request.lower())]
     category = None
     for cat, rule in category_rules():
         if cat == "medication" and hits:

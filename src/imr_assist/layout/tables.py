@@ -28,7 +28,8 @@ def drug_table() -> tuple[re.Pattern[str], dict[str, Drug]]:
             by_name.setdefault(name.lower(), drug)
     names = sorted(by_name, key=len, reverse=True)
     alternation = "|".join(re.escape(n).replace(r"\ ", r"[\s-]+") for n in names)
-    pattern = re.compile(r"(?<![A-Za-z])(?:" + alternation + r")(?![A-Za-z])", re.IGNORECASE)
+    # Matched against the lower-cased request: no IGNORECASE keeps the scan fast.
+    pattern = re.compile(r"(?<![a-z])(?:" + alternation + r")(?![a-z])")
     return pattern, by_name
 
 
@@ -38,13 +39,15 @@ def category_rules() -> list[tuple[str, re.Pattern[str]]]:
     return [(cat, re.compile("|".join(f"(?:{p})" for p in pats), re.IGNORECASE)) for cat, pats in data["rules"]]
 
 
+
 @lru_cache(maxsize=1)
 def reason_rules() -> list[tuple[str, re.Pattern[str], list[re.Pattern[str]]]]:
-    """Each reason's patterns compiled one by one, lower-case, without IGNORECASE: the
-    rationale is lower-cased once, and separate patterns keep re's literal-prefix scan
-    (5x faster than one IGNORECASE alternation on these texts)."""
+    """Per reason: its trigger words as one regex, and its patterns compiled one by one,
+    lower-case, without IGNORECASE (the rationale is lower-cased once; separate patterns
+    keep re's literal-prefix scan, 5x faster than one IGNORECASE alternation here, and
+    one alternation of every trigger word is slower than ten small ones)."""
     data = json.loads((DATA_DIR / "denial_reasons.json").read_text())
-    triggers = data.get("triggers", {})
+    triggers: dict[str, list[str]] = data.get("triggers", {})
     return [
         (
             reason,
