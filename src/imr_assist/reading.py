@@ -115,7 +115,9 @@ class Document:
 def read_document(path: str | Path) -> Document:
     """Read a letter from a path or '-' (stdin); raise `InputError` with a one-line reason."""
     if str(path) == "-":
-        data = sys.stdin.buffer.read()
+        data = sys.stdin.buffer.read(MAX_BYTES + 1)  # bounded: a runaway pipe cannot exhaust memory
+        if len(data) > MAX_BYTES:
+            raise InputError(f"-: more than {MAX_BYTES // (1024 * 1024)} MB on stdin is too large for an IMR letter")
         return _from_bytes(data, "-")
     p = Path(path)
     if not p.exists():
@@ -127,7 +129,10 @@ def read_document(path: str | Path) -> Document:
         raise InputError(f"{p}: empty file")
     if size > MAX_BYTES:
         raise InputError(f"{p}: {size // (1024 * 1024)} MB is too large for an IMR letter")
-    data = p.read_bytes()
+    try:
+        data = p.read_bytes()
+    except OSError as exc:  # unreadable (permissions, a FIFO gone away, I/O error)
+        raise InputError(f"{p}: cannot be read ({exc.strerror or exc})") from None
     return _from_bytes(data, str(p))
 
 
@@ -142,7 +147,7 @@ def _from_bytes(data: bytes, source: str) -> Document:
 def decode_text(data: bytes, source: str) -> str:
     """Decode text bytes (UTF-8, UTF-16 with BOM, else cp1252/latin-1); reject binaries."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        text = data.decode("utf-16")
+        text = data.decode("utf-16", errors="replace")  # a truncated file can end mid-character
     else:
         sample = data[:4096]
         if b"\x00" in sample:
@@ -174,21 +179,29 @@ def _read_pdf(data: bytes, source: str) -> Document:
     starts: list[int] = []
     pos = 0
     try:
-        for i in range(len(pdf)):
-            page = pdf[i]
-            tp = page.get_textpage()
-            t = tp.get_text_range().replace("\r\n", "\n").replace("\r", "\n")
-            tp.close()
-            page.close()
-            starts.append(pos)
-            parts.append(t)
-            pos += len(t)
-            if not t.endswith("\n"):
-                parts.append("\n")
-                pos += 1
+        _pdf_pages(pdf, parts, starts, pos)
+    except Exception as exc:  # a corrupt page object: the file is damaged, say so in one line
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise InputError(f"{source}: damaged PDF ({reason})") from None
     finally:
         pdf.close()
     text = "".join(parts)
     if not text.strip():
         raise InputError(f"{source}: PDF has no text layer (scanned image): it needs OCR first")
     return Document(text=text, source=source, page_starts=starts or [0])
+
+
+def _pdf_pages(pdf: object, parts: list[str], starts: list[int], pos: int) -> None:
+    """Append each page's text to `parts` and its start offset to `starts`."""
+    for i in range(len(pdf)):  # type: ignore[arg-type]
+        page = pdf[i]  # type: ignore[index]
+        tp = page.get_textpage()
+        t = tp.get_text_range().replace("\r\n", "\n").replace("\r", "\n")
+        tp.close()
+        page.close()
+        starts.append(pos)
+        parts.append(t)
+        pos += len(t)
+        if not t.endswith("\n"):
+            parts.append("\n")
+            pos += 1

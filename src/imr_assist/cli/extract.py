@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Annotated
 
@@ -13,7 +14,12 @@ from rich.table import Table
 from ..api import extract_path
 from ..batch import JsonlWriter, done_sources, source_key
 from ..errors import InputError
+from ..extractors import _REGISTRY
+from ..logging_setup import get_logger, setup_logging
+from ..privacy.boundary import describe, extractor_accepts_redact
+from ..privacy.redact import should_redact
 from ..schema import Record
+from ..timebound import time_limit
 from .common import console, err_console, expand_paths, fail
 
 
@@ -57,26 +63,45 @@ def register(app: typer.Typer) -> None:
         extractor: Annotated[str, typer.Option(help="rules (default, offline) | llm | hybrid")] = "rules",
         model: Annotated[str | None, typer.Option(envvar="IMR_ASSIST_MODEL", help="Model name for llm/hybrid.")] = None,  # noqa: E501
         base_url: Annotated[str | None, typer.Option(envvar="OPENAI_BASE_URL", help="OpenAI-compatible endpoint.")] = None,  # noqa: E501
+        redact: Annotated[bool | None, typer.Option("--redact/--no-redact", help="Mask names, claim numbers, phones, emails, addresses and birth dates before text goes to a model (default: on for remote endpoints, off for localhost).")] = None,  # noqa: E501
+        timeout: Annotated[float | None, typer.Option(help="Give up on a letter after this many seconds (0: no limit; default 60, 600 with a model).")] = None,  # noqa: E501
+        verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log per-letter timing and errors to stderr.")] = False,  # noqa: E501
+        log: Annotated[Path | None, typer.Option("--log", help="Append per-letter timing and errors to this file.")] = None,  # noqa: E501
     ) -> None:
         """Extract letters into validated records (a table by default)."""
-        options = {k: v for k, v in {"model": model, "base_url": base_url}.items() if v}
+        setup_logging(verbose, log)
+        options: dict = {k: v for k, v in {"model": model, "base_url": base_url}.items() if v}
         if model and extractor == "rules":
             extractor = "llm"
+        redaction_note = None
+        if extractor != "rules":
+            redaction_note = describe(base_url, redact)
+            if extractor_accepts_redact(_REGISTRY.get(extractor, "x:y")):
+                options["redact"] = should_redact(base_url, redact)
+            elif should_redact(base_url, redact):
+                raise fail(
+                    f"the {extractor} extractor cannot redact identifiers; refusing to send letters to a remote "
+                    "endpoint unmasked (use a local --base-url, or --no-redact to send them as they are)"
+                )
+            err_console.print(redaction_note, highlight=False)
         letters = expand_paths(paths)
         if not letters:
             raise fail("no letters found in the given paths")
+        if timeout is None:
+            timeout = 60.0 if extractor == "rules" else 600.0
+        run = _Runner(extractor, options, timeout, redaction_note)
         if jsonl is not None:
-            raise typer.Exit(_batch(letters, jsonl, extractor, options))
+            raise typer.Exit(_batch(letters, jsonl, run))
         failed = 0
         for path in letters:
             try:
-                record = extract_path(path, extractor, **options)
+                record = run.extract(path)
             except InputError as exc:
                 err_console.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
                 failed += 1
                 continue
             if as_json:
-                dump = record.model_dump(mode="json")
+                dump = run.dump(record)
                 print(json.dumps(dump, indent=2 if len(letters) == 1 else None, ensure_ascii=False))
             else:
                 console.print(record_table(record))
@@ -86,10 +111,69 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(2)
 
 
-def _batch(letters: list[str], out: Path, extractor: str, options: dict) -> int:
+def _is_connection_error(exc: BaseException) -> bool:
+    """Network failures (endpoint down, refused, timed out), whichever client raised them."""
+    names = {c.__name__ for c in type(exc).__mro__}
+    if names & {"APIConnectionError", "APITimeoutError", "ConnectError", "ConnectTimeout", "ConnectionError"}:
+        return True
+    cause = exc.__cause__ or exc.__context__
+    return cause is not None and cause is not exc and _is_connection_error(cause)
+
+
+class _Runner:
+    """One letter at a time: time-bounded, timed, logged; unexpected crashes become one line.
+
+    Why: a batch must end with a record or a clear reason for every letter. A parser bug
+    on one odd letter is reported (full traceback only in the --log file) instead of
+    killing the run with a traceback."""
+
+    def __init__(self, extractor: str, options: dict, timeout: float, redaction_note: str | None) -> None:
+        self.extractor, self.options, self.timeout = extractor, options, timeout
+        self.redaction_note = redaction_note
+        self.log = get_logger()
+
+    def extract(self, path: str) -> Record:
+        t0 = time.perf_counter()
+        try:
+            with time_limit(self.timeout, path):
+                record = extract_path(path, self.extractor, **self.options)
+        except InputError as exc:
+            self.log.info("%s: failed after %.3f s: %s", path, time.perf_counter() - t0, exc)
+            raise
+        except Exception as exc:  # a bug, not bad input: keep the batch going, keep the evidence
+            self.log.debug("%s: internal error", path, exc_info=True)
+            self.log.info("%s: internal error after %.3f s: %s", path, time.perf_counter() - t0, exc)
+            reason = str(exc).splitlines()[0] if str(exc) else ""
+            if _is_connection_error(exc):
+                base = self.options.get("base_url") or "the default endpoint"
+                raise InputError(f"{path}: model endpoint {base} is unreachable ({reason}); nothing written") from None
+            raise InputError(
+                f"{path}: could not be extracted ({type(exc).__name__}: {reason}); please report this letter"
+            ) from None
+        usage = getattr(record, "usage", None)
+        self.log.info(
+            "%s: ok, %d items in %.3f s%s", path, len(record.items), time.perf_counter() - t0,
+            f", tokens {usage}" if usage else "",
+        )  # fmt: skip
+        return record
+
+    def dump(self, record: Record) -> dict:
+        dump = record.model_dump(mode="json")
+        if self.redaction_note:
+            dump["redaction"] = self.redaction_note
+        return dump
+
+
+def _batch(letters: list[str], out: Path, run: _Runner) -> int:
     """Extract many letters into `out`, skipping those already there; report failures."""
+    t0 = time.perf_counter()
     done = done_sources(out)
-    todo = [p for p in letters if source_key(p) not in done]
+    todo: list[str] = []
+    for p in letters:  # a letter named twice (folder + file) is done once
+        key = source_key(p)
+        if key not in done:
+            done.add(key)
+            todo.append(p)
     skipped = len(letters) - len(todo)
     failures: list[tuple[str, str]] = []
     written = 0
@@ -101,18 +185,26 @@ def _batch(letters: list[str], out: Path, extractor: str, options: dict) -> int:
         task = progress.add_task("extract", total=len(todo))
         for path in todo:
             try:
-                record = extract_path(path, extractor, **options)
+                record = run.extract(path)
             except InputError as exc:
                 failures.append((path, str(exc)))
             else:
-                dump = record.model_dump(mode="json")
+                dump = run.dump(record)
                 dump["source"] = source_key(path)
-                writer.write(dump)
+                try:
+                    writer.write(dump)
+                except OSError as exc:  # disk full, file removed: stop, what is written stays valid
+                    raise fail(f"cannot write {out}: {exc.strerror or exc}") from None
                 written += 1
             progress.advance(task)
-    err_console.print(
-        f"{written} extracted, {skipped} already in {out}, {len(failures)} failed", highlight=False
+    summary = (
+        f"{written} extracted, {skipped} already in {out}, {len(failures)} failed"
+        f" ({time.perf_counter() - t0:.1f} s)"
     )
+    err_console.print(summary, highlight=False)
+    run.log.debug("batch summary: %s", summary)
+    for path, reason in failures:
+        run.log.debug("failed: %s: %s", path, reason)
     for _path, reason in failures:
         err_console.print(f"[red]failed:[/red] {reason}", highlight=False, soft_wrap=True)
     return 2 if failures else 0
