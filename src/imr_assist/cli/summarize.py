@@ -1,0 +1,69 @@
+"""`imr-assist summarize LETTER`: the plain-language summary for the injured worker."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..drafting.build import DraftResult
+from ..drafting.render import FORMATS
+from .common import err_console, fail
+
+
+def read_letter(letter: str):
+    """Read and extract one letter; returns (record, text as read). Raises InputError."""
+    from ..api import extract_document
+    from ..reading import read_document
+
+    doc = read_document(letter)
+    return extract_document(doc), doc.text
+
+
+def check_format(fmt: str) -> str:
+    fmt = fmt.lower()
+    if fmt not in FORMATS:
+        raise fail(f"--format {fmt}: use one of {', '.join(FORMATS)}")
+    return fmt
+
+
+def emit(result: DraftResult, output: Path | None) -> None:
+    """Write the document, then report the faithfulness checks on stderr.
+
+    A failed check is shown and makes the command exit 1: the document is still written
+    so the user can see what failed, but it must not be taken as a finished draft.
+    """
+    if output is not None:
+        try:
+            output.write_text(result.text, encoding="utf-8")
+        except OSError as exc:
+            raise fail(f"{output}: cannot write ({exc.strerror})") from None
+    else:
+        typer.echo(result.text, nl=False)
+    failed = [c for c in result.checks if not c.ok]
+    grade = f" · reading grade {result.grade:g} (Flesch–Kincaid)" if result.grade is not None else ""
+    where = f" · written to {output}" if output is not None else ""
+    if failed:
+        for c in failed:
+            problems = "; ".join(c.problems)
+            err_console.print(f"[red]check failed:[/red] {c.name}: {problems}", highlight=False, markup=False)
+        err_console.print(f"{len(failed)} of {len(result.checks)} faithfulness checks failed{grade}", highlight=False)
+        raise typer.Exit(1)
+    passed = f"{len(result.checks)} faithfulness checks passed"
+    err_console.print(f"[green]✓[/green] {passed}{grade}{where}", highlight=False)
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def summarize(
+        letter: Annotated[str, typer.Argument(help="IMR letter: .txt or .pdf, or '-' for stdin")],
+        fmt: Annotated[str, typer.Option("--format", "-f", help="md | txt | html (self-contained)")] = "md",
+        output: Annotated[Path | None, typer.Option("--output", "-o", help="write the summary to this file")] = None,
+    ) -> None:
+        """Explain a letter in plain words: each item's decision, why, next steps, the 30-day deadline."""
+        from ..drafting import render_summary
+
+        fmt = check_format(fmt)
+        record, text = read_letter(letter)
+        emit(render_summary(record, text, fmt), output)

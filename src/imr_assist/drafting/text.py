@@ -1,0 +1,80 @@
+"""Sentence-level helpers: split a rationale, pick verbatim sentences by cue words, dates.
+
+Quotes are always exact substrings of the rationale (never rewritten), so a reader can
+find them in the letter and the faithfulness check can trust them.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+_ABBREV = ("e.g.", "i.e.", "dr.", "vs.", "no.", "approx.", "etc.", "mr.", "ms.", "mrs.", "u.s.")
+_BOUNDARY = re.compile(r"(?<=[.!?])[\"')\]]?\s+(?=[A-Z(\"'\d])")
+
+MONTHS = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split prose into sentences; each returned sentence is a substring of `text`."""
+    text = text.strip()
+    if not text:
+        return []
+    out: list[str] = []
+    start = 0
+    for m in _BOUNDARY.finditer(text):
+        candidate = text[start : m.start() + (len(m.group(0)) - len(m.group(0).lstrip("\"')]")))]
+        tail = candidate.rstrip().lower()
+        if tail.endswith(_ABBREV) or re.search(r"\b[A-Za-z]\.$", tail):
+            continue
+        piece = text[start : m.end()].strip()
+        if piece:
+            out.append(piece)
+        start = m.end()
+    last = text[start:].strip()
+    if last:
+        out.append(last)
+    return out
+
+
+def has_cue(sentence: str, cue_words: tuple[str, ...]) -> bool:
+    low = sentence.lower()
+    return any(c in low for c in cue_words)
+
+
+def pick_sentences(
+    text: str, include: tuple[str, ...], exclude: tuple[str, ...] = (), limit: int | None = None
+) -> list[str]:
+    """Sentences of `text` containing an `include` cue and no `exclude` cue, in order."""
+    picked = [s for s in split_sentences(text) if has_cue(s, include) and not has_cue(s, exclude)]
+    return picked[:limit] if limit else picked
+
+
+def parse_iso(value: str | None) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def long_date(value: str | None) -> str:
+    """'2017-01-04' -> 'January 4, 2017'; 'YYYY-MM' -> 'January 2017'; keeps other text."""
+    if not value:
+        return ""
+    d = parse_iso(value)
+    if d:
+        return f"{MONTHS[d.month - 1]} {d.day}, {d.year}"
+    m = re.fullmatch(r"(\d{4})-(\d{2})", value)
+    if m:
+        return f"{MONTHS[int(m.group(2)) - 1]} {m.group(1)}"
+    return value
+
+
+def plus_days(value: str | None, days: int) -> str | None:
+    d = parse_iso(value)
+    return (d + timedelta(days=days)).isoformat() if d else None
