@@ -4,7 +4,7 @@ Why: a user's own letter (unlike the DWC-published ones) carries names, claim nu
 phone numbers, addresses and dates of birth. Before the text goes to a model that is not
 on this machine, each identifier is replaced by a placeholder such as `[NAME_1]`; the map
 from placeholders to the original values stays local, in the `Redaction` object. The same
-value always gets the same placeholder, so the model can still tell two people apart.
+value (spelled the same) always gets the same placeholder, so the model can still tell two people apart.
 
 What is masked (rules, not a model, so the behaviour is predictable and testable):
 names after a title (Dr./Mr./Mrs./Ms./Miss/Prof./Doctor), names on labelled lines
@@ -205,7 +205,7 @@ def redact_text(text: str) -> Redaction:
     out_len = 0
     for s, e, kind in hits:
         value = text[s:e]
-        key = (kind, " ".join(value.split()).lower())
+        key = (kind, value)  # exact: every placeholder restores to exactly what it replaced
         ph = assigned.get(key)
         if ph is None:
             while True:  # never reuse a token the letter itself already contains
@@ -221,14 +221,6 @@ def redact_text(text: str) -> Redaction:
         out_len += len(ph)
         pos = e
     parts.append(text[pos:])
-    # Placeholders shared by different spellings of one value restore to the first one;
-    # keep the map one-to-one by giving each placeholder the value of its first use.
-    first: dict[str, str] = {}
-    masks = [
-        Masked(m.kind, m.placeholder, first.setdefault(m.placeholder, m.value), m.orig_start, m.orig_end,
-               m.masked_start, m.masked_end)
-        for m in masks
-    ]  # fmt: skip
     return Redaction(original=text, text="".join(parts), masks=masks)
 
 

@@ -1,0 +1,96 @@
+"""The per-letter time bound and the crash wrapper in `imr-assist extract`.
+
+A hang or a parser bug on one letter must become one clear line and exit 2, and a batch
+must carry on to the next letter."""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+import imr_assist.cli.extract as extract_cmd
+from imr_assist.cli import app
+from imr_assist.paths import eval_dir
+from imr_assist.timebound import LetterTimeout, available, time_limit
+
+LETTER = eval_dir() / "letters" / "000_ab6402283f960931.txt"
+pytestmark = pytest.mark.skipif(not available(), reason="SIGALRM time bound needs Unix and the main thread")
+
+
+def _spin(*_a: object, **_k: object) -> None:
+    while True:  # a pure-Python hang, like a runaway loop in a rule
+        pass
+
+
+def test_time_limit_interrupts_python_loop_and_regex() -> None:
+    t0 = time.perf_counter()
+    with pytest.raises(LetterTimeout, match=r"x\.txt: took longer than 0\.2 s"), time_limit(0.2, "x.txt"):
+        _spin()
+    # catastrophic backtracking inside `re` is interrupted too (sre checks for signals)
+    with pytest.raises(LetterTimeout), time_limit(0.2, "y.txt"):
+        re.match(r"(a+)+$", "a" * 40 + "b")
+    assert time.perf_counter() - t0 < 3
+
+
+def test_time_limit_restores_previous_timer() -> None:
+    with time_limit(5, "z"):
+        pass
+    import signal
+
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+
+
+def test_cli_hang_becomes_one_line_and_batch_continues(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    real = extract_cmd.extract_path
+
+    def sometimes_hang(path: str, *a: object, **k: object):  # noqa: ANN202
+        if Path(path).name.startswith("a_hang"):
+            _spin()
+        return real(path, *a, **k)
+
+    monkeypatch.setattr(extract_cmd, "extract_path", sometimes_hang)
+    (tmp_path / "a_hang.txt").write_text("x")
+    (tmp_path / "b_good.txt").write_text(LETTER.read_text())
+    out = tmp_path / "o.jsonl"
+    t0 = time.perf_counter()
+    res = CliRunner().invoke(app, ["extract", str(tmp_path), "--jsonl", str(out), "--timeout", "0.3"])
+    assert time.perf_counter() - t0 < 10
+    assert res.exit_code == 2
+    assert "took longer than 0.3 s" in res.output and "1 extracted" in res.output
+    assert "Traceback" not in res.output
+    assert len(out.read_text().splitlines()) == 1
+
+
+def test_cli_internal_crash_is_reported_not_raised(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    def boom(path: str, *a: object, **k: object) -> None:
+        raise IndexError("list index out of range")
+
+    monkeypatch.setattr(extract_cmd, "extract_path", boom)
+    log = tmp_path / "run.log"
+    res = CliRunner().invoke(app, ["extract", str(LETTER), "--json", "--log", str(log)])
+    assert res.exit_code == 2, res.output
+    assert res.exception is None or isinstance(res.exception, SystemExit)
+    assert "could not be extracted (IndexError: list index out of range)" in res.output
+    assert "Traceback" not in res.output
+    assert "Traceback" in log.read_text()  # the evidence is kept, in the log file only
+
+
+def test_cli_endpoint_down_is_clear(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import httpx
+
+    def down(path: str, *a: object, **k: object) -> None:
+        try:
+            raise httpx.ConnectError("[Errno 111] Connection refused")
+        except httpx.ConnectError as exc:
+            raise RuntimeError("retries exhausted") from exc
+
+    monkeypatch.setattr(extract_cmd, "extract_path", down)
+    out = tmp_path / "o.jsonl"
+    res = CliRunner().invoke(app, ["extract", str(LETTER), "--jsonl", str(out)])
+    assert res.exit_code == 2
+    assert "unreachable" in res.output and "nothing written" in res.output
+    assert out.read_text() == ""  # no partial record written as if complete
