@@ -13,6 +13,7 @@ rationale are, as spans of the letter. One segmenter per item style:
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .text import Region, loose, sentence_spans
@@ -46,6 +47,15 @@ NOISE = re.compile(
     r"|\bPage \d+ of \d+\b",
     re.IGNORECASE,
 )
+_NOISE_HINTS = ("imr ", "final determination", "page ")
+
+
+def strip_noise(s: str, repl: str | Callable[[re.Match[str]], str] = "") -> str:
+    """Remove page-break repeats; the substring pre-check skips the regex on most texts."""
+    low = s.lower()
+    return NOISE.sub(repl, s) if any(h in low for h in _NOISE_HINTS) else s
+
+
 _PREFIX = re.compile(r"^\s*(?:Associated\s+Surgical\s+Services?|Associated\s+Services?)\s*:\s*", re.IGNORECASE)
 _LABELS = {
     "ca": loose(
@@ -99,7 +109,7 @@ def label_spans(region: Region, block: Span) -> dict[str, Span | None]:
 # ------------------------------------------------------------------ DWC layout
 
 _DECISION_WORD = re.compile(r"(?i)(?<![A-Za-z])(?P<d>upheld|overturned)\b[ \t.]*(?=\n|$)")
-_BEFORE_DECISION = re.compile(r"(?:\s+is)?[ \t]*:[ \t]*(?:\n[ \t]*)*$", re.IGNORECASE)
+_BEFORE_DECISION = re.compile(r"(?:\s+is)?\s*:\s*$", re.IGNORECASE)
 
 
 @dataclass
@@ -168,7 +178,7 @@ def _heading(region: Region, anchor: int, m: _Mark) -> ItemBlock | None:
     anchor = max(anchor, _line_start(region.text, m.start() - _HEADING_WINDOW))
     pre = Region(region.text, anchor, m.start())
     s = pre.clean
-    s_no_noise = NOISE.sub(lambda x: "." + " " * (len(x.group(0)) - 1), s)
+    s_no_noise = strip_noise(s, lambda x: "." + " " * (len(x.group(0)) - 1))
     spans = sentence_spans(s_no_noise)
     if not spans:
         return None

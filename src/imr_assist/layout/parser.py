@@ -15,7 +15,7 @@ from . import header as hdr
 from .classify import classify_request
 from .detect import detect_format
 from .guidelines import cited_pages, guideline_sources
-from .items import NOISE, SEGMENTERS, ItemBlock
+from .items import SEGMENTERS, ItemBlock, strip_noise
 from .quantity import find_quantity, find_refills
 from .reasons import denial_reasons
 from .text import Region, loose
@@ -199,7 +199,7 @@ def _item(text: str, b: ItemBlock, warnings: list[str]) -> Item:
     reasons: list[str] = []
     if b.rationale:
         rat_region = Region(text, *b.rationale)
-        rationale = NOISE.sub("", rat_region.clean)
+        rationale = strip_noise(rat_region.clean)
         rationale = re.sub(r"\s{2,}", " ", rationale).strip()
         spans["rationale"] = b.rationale
         if decision == "upheld":
