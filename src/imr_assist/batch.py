@@ -6,7 +6,13 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import IO
+
+from .errors import InputError
+
+try:  # advisory lock: two runs appending to one file would duplicate letters
+    import fcntl
+except ImportError:  # Windows: no lock, one run per output file is the user's job
+    fcntl = None  # type: ignore[assignment]
 
 
 def source_key(path: str) -> str:
@@ -40,19 +46,34 @@ def done_sources(out: Path) -> set[str]:
 
 
 class JsonlWriter:
-    """Append JSON objects, one per line, each flushed and fsynced before the next."""
+    """Append JSON objects, one per line, each fsynced before the next.
+
+    Each line goes out in one `write(2)` on an O_APPEND descriptor (not through a text
+    buffer that may split a long record into several writes), so a kill leaves at most
+    one torn last line, which `done_sources` removes. The file is locked for the run:
+    open the writer *before* calling `done_sources`, so no other run truncates or
+    appends meanwhile."""
 
     def __init__(self, out: Path) -> None:
         out.parent.mkdir(parents=True, exist_ok=True)
-        self._fh: IO[str] = out.open("a", encoding="utf-8")
+        self._fd = os.open(out, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        if fcntl is not None:
+            try:
+                fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                os.close(self._fd)
+                raise InputError(f"{out}: another imr-assist run is writing to it") from None
 
     def write(self, obj: dict) -> None:
-        self._fh.write(json.dumps(obj, ensure_ascii=False) + "\n")
-        self._fh.flush()
-        os.fsync(self._fh.fileno())
+        view = memoryview((json.dumps(obj, ensure_ascii=False) + "\n").encode("utf-8"))
+        while view:
+            view = view[os.write(self._fd, view) :]
+        os.fsync(self._fd)
 
     def close(self) -> None:
-        self._fh.close()
+        if self._fd >= 0:
+            os.close(self._fd)  # closing releases the lock
+            self._fd = -1
 
     def __enter__(self) -> JsonlWriter:
         return self

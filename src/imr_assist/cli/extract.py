@@ -167,6 +167,7 @@ class _Runner:
 def _batch(letters: list[str], out: Path, run: _Runner) -> int:
     """Extract many letters into `out`, skipping those already there; report failures."""
     t0 = time.perf_counter()
+    writer = JsonlWriter(out)  # locks `out` before reading what is done in it
     done = done_sources(out)
     todo: list[str] = []
     for p in letters:  # a letter named twice (folder + file) is done once
@@ -181,7 +182,7 @@ def _batch(letters: list[str], out: Path, run: _Runner) -> int:
         TextColumn("extracting"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
         console=err_console, disable=len(todo) < 2,
     )  # fmt: skip
-    with progress, JsonlWriter(out) as writer:
+    with progress, writer:
         task = progress.add_task("extract", total=len(todo))
         for path in todo:
             try:
