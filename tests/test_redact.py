@@ -189,3 +189,66 @@ def test_cli_refuses_remote_without_redaction_support(tmp_path, monkeypatch) -> 
                                    "--base-url", "https://api.example.com/v1"])  # fmt: skip
     assert res.exit_code == 2
     assert "refusing to send letters to a remote endpoint unmasked" in res.output
+
+
+class FakeRemoteExtractor:
+    """Stands in for the LLM extractor: takes `redact`, sends the letter through the
+    privacy boundary to a fake OpenAI-compatible endpoint, returns the rules record."""
+
+    name = "fake-remote"
+    bodies: list[bytes] = []
+
+    def __init__(self, model: str | None = None, base_url: str | None = None, redact: bool | None = None) -> None:
+        self.base_url, self.redact = base_url, redact
+
+    def extract(self, doc):  # noqa: ANN001, ANN201
+        from openai import OpenAI
+
+        from imr_assist.layout.parser import parse_letter
+
+        def endpoint(request: httpx.Request) -> httpx.Response:
+            FakeRemoteExtractor.bodies.append(request.content)
+            return httpx.Response(200, json={
+                "id": "c", "object": "chat.completion", "created": 0, "model": "m",
+                "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": "{}"}}],
+            })  # fmt: skip
+
+        client = OpenAI(base_url=self.base_url, api_key="sk-test-dummy",
+                        http_client=httpx.Client(transport=httpx.MockTransport(endpoint)))  # fmt: skip
+        sent = prepare_for_model(doc.text, self.base_url, self.redact)
+        client.chat.completions.create(model="m", messages=[{"role": "user", "content": sent.text}])
+        return parse_letter(doc)
+
+
+@pytest.mark.parametrize(
+    ("url", "flag", "masked", "note"),
+    [
+        ("https://api.example.com/v1", [], True, "redaction on (by default for a remote endpoint)"),
+        ("http://127.0.0.1:8080/v1", [], False, "redaction off (by default for a local endpoint)"),
+        ("http://127.0.0.1:8080/v1", ["--redact"], True, "redaction on (by --redact/--no-redact)"),
+        ("https://api.example.com/v1", ["--no-redact"], False, "redaction off (by --redact/--no-redact)"),
+    ],
+)
+def test_cli_redaction_policy_end_to_end(tmp_path, monkeypatch, url, flag, masked, note) -> None:  # noqa: ANN001
+    """Through the real `extract` command: the policy picks redaction, the request body
+    is masked exactly when it should be, and the JSON output states what was done."""
+    from typer.testing import CliRunner
+
+    from imr_assist.cli import app
+    from imr_assist.extractors import _REGISTRY
+
+    monkeypatch.setitem(_REGISTRY, "fake-remote", f"{__name__}:FakeRemoteExtractor")
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    FakeRemoteExtractor.bodies = []
+    letter = tmp_path / "planted.txt"
+    letter.write_text(PLANTED_LETTER, encoding="utf-8")
+    res = CliRunner().invoke(app, ["extract", str(letter), "--json", "--extractor", "fake-remote",
+                                   "--base-url", url, *flag])  # fmt: skip
+    assert res.exit_code == 0, res.output
+    assert len(FakeRemoteExtractor.bodies) == 1
+    wire = FakeRemoteExtractor.bodies[0].decode("utf-8")
+    leaked = [v for v in all_planted() if json.dumps(v)[1:-1] in wire]
+    assert (leaked == []) if masked else (len(leaked) == len(all_planted()))
+    out = json.loads(res.stdout[res.stdout.index("{"):])
+    assert out["redaction"] == note
+    assert len(out["items"]) == 3
