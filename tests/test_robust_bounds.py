@@ -94,3 +94,17 @@ def test_cli_endpoint_down_is_clear(monkeypatch: pytest.MonkeyPatch, tmp_path: P
     assert res.exit_code == 2
     assert "unreachable" in res.output and "nothing written" in res.output
     assert out.read_text() == ""  # no partial record written as if complete
+
+
+def test_time_limit_is_not_swallowed_by_except_exception() -> None:
+    """A retry loop that catches Exception (as HTTP clients and parsers do) must not eat
+    the timeout and keep going."""
+    attempts = 0
+    with pytest.raises(LetterTimeout), time_limit(0.2, "r.txt"):
+        while True:
+            attempts += 1
+            try:
+                _spin()
+            except Exception:  # noqa: BLE001, S112
+                continue
+    assert attempts == 1

@@ -20,6 +20,11 @@ class LetterTimeout(InputError):
     """One letter took longer than the allowed time; the batch carries on without it."""
 
 
+class _Expired(BaseException):
+    """Raised by the alarm handler. A BaseException, so code in between that catches
+    `Exception` (retry loops, parsers' fallbacks) cannot swallow it and carry on."""
+
+
 def available() -> bool:
     """Whether a time bound can be enforced here (Unix, main thread)."""
     return hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
@@ -37,12 +42,14 @@ def time_limit(seconds: float, what: str) -> Iterator[None]:
         return
 
     def _expired(signum: int, frame: object) -> None:
-        raise LetterTimeout(f"{what}: took longer than {seconds:g} s (raise --timeout or check the file)")
+        raise _Expired
 
     previous = signal.signal(signal.SIGALRM, _expired)
     signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
         yield
+    except _Expired:
+        raise LetterTimeout(f"{what}: took longer than {seconds:g} s (raise --timeout or check the file)") from None
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
