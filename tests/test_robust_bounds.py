@@ -108,3 +108,17 @@ def test_time_limit_is_not_swallowed_by_except_exception() -> None:
             except Exception:  # noqa: BLE001, S112
                 continue
     assert attempts == 1
+
+
+def test_log_carries_model_tokens_when_the_llm_ledger_has_them(tmp_path: Path) -> None:
+    costs = pytest.importorskip("imr_assist.llm.costs")
+    costs.LEDGER.clear()
+    costs.LEDGER.record("000_ab6402283f960931", costs.Usage(calls=2, items=3, prompt_tokens=1200, completion_tokens=80))
+    log = tmp_path / "run.log"
+    try:
+        res = CliRunner().invoke(app, ["extract", str(LETTER), "--json", "--log", str(log)])
+    finally:
+        costs.LEDGER.clear()
+    assert res.exit_code == 0, res.output
+    line = r"ok, 3 items in \d+\.\d+ s; model: 3 items, 2 calls .*1200 prompt \+ 80 completion"
+    assert re.search(line, log.read_text())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 import time
 from pathlib import Path
 from typing import Annotated
@@ -120,6 +121,20 @@ def _is_connection_error(exc: BaseException) -> bool:
     return cause is not None and cause is not exc and _is_connection_error(cause)
 
 
+def _usage_line(record: Record, path: str) -> str:
+    """Tokens and cost the LLM extractor booked for this letter (its process-wide ledger),
+    or "" for the rules extractor; read only if the LLM code is already loaded."""
+    costs = sys.modules.get("imr_assist.llm.costs")
+    ledger = getattr(costs, "LEDGER", None)
+    if ledger is None:
+        return ""
+    for key in (record.letter_id, record.source, path, Path(path).stem):
+        usage = ledger.letters.get(key) if key else None
+        if usage is not None:
+            return usage.line()
+    return ""
+
+
 class _Runner:
     """One letter at a time: time-bounded, timed, logged; unexpected crashes become one line.
 
@@ -150,10 +165,10 @@ class _Runner:
             raise InputError(
                 f"{path}: could not be extracted ({type(exc).__name__}: {reason}); please report this letter"
             ) from None
-        usage = getattr(record, "usage", None)
+        usage = _usage_line(record, path)
         self.log.info(
             "%s: ok, %d items in %.3f s%s", path, len(record.items), time.perf_counter() - t0,
-            f", tokens {usage}" if usage else "",
+            f"; model: {usage}" if usage else "",
         )  # fmt: skip
         return record
 
