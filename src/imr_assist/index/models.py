@@ -51,3 +51,28 @@ class SimilarHit(BaseModel):
     matching_sentence: str = ""
     lexical_rank: int | None = None
     vector_rank: int | None = None
+
+
+class StatRow(BaseModel):
+    """Counts for one value of a grouping key (a generic name, a page, a reason…)."""
+
+    key: str
+    total: int
+    overturned: int
+    upheld: int
+    overturn_rate: float
+
+
+class IndexStats(BaseModel):
+    """What `stats` reports over the decisions matching the filters."""
+
+    total: int
+    overturned: int
+    upheld: int
+    overturn_rate: float
+    letters: int
+    by_generic_name: list[StatRow] = Field(default_factory=list)
+    by_drug_class: list[StatRow] = Field(default_factory=list)
+    by_category: list[StatRow] = Field(default_factory=list)
+    by_guideline_page: list[StatRow] = Field(default_factory=list)
+    by_denial_reason: list[StatRow] = Field(default_factory=list)

@@ -1,0 +1,65 @@
+"""From records to indexed decisions, and from PATH arguments to records."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from ..errors import InputError
+from ..schema import Item, Record
+from .models import IndexedDecision
+
+
+def decision_id(letter_id: str, number: int) -> str:
+    return f"{letter_id}#{number}"
+
+
+def decision_from_item(record: Record, item: Item, number: int) -> IndexedDecision:
+    """One decided item as the index stores it (`number` is 1-based)."""
+    return IndexedDecision(
+        id=decision_id(record.letter_id, number),
+        letter_id=record.letter_id,
+        item_number=number,
+        case_number=record.case_number,
+        request=item.request,
+        decision=item.decision,
+        category=item.category,
+        drug_class=item.drug_class,
+        generic_name=(item.generic_name or None) and item.generic_name.lower(),
+        denial_reasons=list(item.denial_reasons),
+        reviewer_guidelines=list(item.reviewer_guidelines),
+        reviewer_pages=list(item.reviewer_pages),
+        rationale=item.rationale or "",
+        decision_date=record.decision_date,
+        date_of_injury=record.patient.date_of_injury,
+        reviewer_specialties=list(record.reviewer.specialties),
+    )
+
+
+def decisions_from_record(record: Record) -> list[IndexedDecision]:
+    return [decision_from_item(record, it, n) for n, it in enumerate(record.items, 1)]
+
+
+def read_jsonl(path: str | Path) -> Iterator[tuple[int, Record | InputError]]:
+    """Records from an `extract --jsonl` file: (line number, Record or the line's error)."""
+    p = Path(path)
+    try:
+        fh = p.open("r", encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"{path}: cannot open ({exc.strerror or exc})") from None
+    with fh:
+        for n, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                yield n, Record.model_validate(json.loads(line))
+            except (ValueError, ValidationError) as exc:
+                first = str(exc).splitlines()[0][:160]
+                yield n, InputError(f"{path}:{n}: not a record ({first})")
+
+
+def is_jsonl(path: str) -> bool:
+    return path.lower().endswith((".jsonl", ".ndjson"))
