@@ -1,0 +1,111 @@
+"""`imr-assist similar LETTER [--item N] | --query TEXT`: the most similar past decisions."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from ..errors import InputError
+from .common import console, fail
+
+Opt = typer.Option
+
+
+def _load_letter(path: str):
+    from pydantic import ValidationError
+
+    from ..api import extract_path
+    from ..schema import Record
+
+    if path.lower().endswith(".json"):
+        try:
+            return Record.model_validate(json.loads(Path(path).read_text(encoding="utf-8")))
+        except OSError as exc:
+            raise InputError(f"{path}: cannot open ({exc.strerror or exc})") from None
+        except (ValueError, ValidationError):
+            raise InputError(f"{path}: not an extracted record (JSON from `imr-assist extract --json`)") from None
+    return extract_path(path)
+
+
+def _table(title: str, hits) -> Table:
+    table = Table(title=title, title_justify="left", show_lines=True)
+    for col in ("#", "id", "decision", "request", "score", "matching sentence"):
+        table.add_column(col, overflow="fold")
+    for n, h in enumerate(hits, 1):
+        d = h.decision
+        colour = "green" if d.decision == "overturned" else "red"
+        table.add_row(str(n), d.id, f"[{colour}]{d.decision}[/{colour}]", d.request, f"{h.score:.4f}",
+                      h.matching_sentence)  # fmt: skip
+    return table
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def similar(
+        letter: Annotated[str | None, typer.Argument(help="A letter (.txt/.pdf) or an extracted record (.json).")] = None,  # noqa: E501
+        item: Annotated[int | None, Opt("--item", help="Only this item of the letter (1-based).")] = None,
+        query: Annotated[str | None, Opt("--query", "-q", help="Free-text query instead of a letter.")] = None,
+        k: Annotated[int, Opt("-k", help="How many decisions to show per query.")] = 5,
+        decision: Annotated[str | None, Opt(help="overturned | upheld")] = None,
+        drug_class: Annotated[str | None, Opt("--drug-class", help="e.g. opioid, muscle_relaxant")] = None,
+        generic: Annotated[str | None, Opt(help="generic name, e.g. tramadol")] = None,
+        category: Annotated[str | None, Opt(help="medication, therapy, diagnostic…")] = None,
+        guideline: Annotated[str | None, Opt(help="a source (MTUS, ODG…) or a reviewer page ('63-64', '79')")] = None,  # noqa: E501
+        reason: Annotated[str | None, Opt(help="a denial reason, e.g. no_functional_improvement")] = None,
+        specialty: Annotated[str | None, Opt(help="reviewer specialty (substring, any case)")] = None,
+        mode: Annotated[str, Opt(help="hybrid | lexical | vector")] = "hybrid",
+        as_json: Annotated[bool, Opt("--json", help="Print JSON: a list of {item, request, hits}.")] = False,
+        db: Annotated[str | None, Opt("--db", envvar="IMR_ASSIST_DB", help="Index file or postgresql:// URL (default: the bundled demo index).")] = None,  # noqa: E501
+    ) -> None:
+        """Rank past decisions by similarity to a letter's items or to a query."""
+        from ..index import open_index
+        from ..index.base import MODES
+        from ..index.options import make_filters
+
+        if (letter is None) == (query is None):
+            raise fail("give a LETTER or --query TEXT (one of them)")
+        if item is not None and letter is None:
+            raise fail("--item needs a LETTER")
+        if k < 1:
+            raise fail("-k must be at least 1")
+        if mode not in MODES:
+            raise fail(f"--mode must be one of {', '.join(MODES)}")
+        try:
+            filters = make_filters(decision, drug_class, generic, category, guideline, reason, specialty)
+            groups = []
+            with open_index(db) as ix:
+                if mode == "vector" and not ix.has_vectors():
+                    raise InputError("this index has no vectors (index with --embed, needs the [embed] extra)")
+                if query is not None:
+                    if not query.strip():
+                        raise InputError("--query is empty")
+                    groups.append((None, query, ix.search(query, k, filters, mode=mode)))
+                else:
+                    record = _load_letter(letter)
+                    if not record.items:
+                        raise InputError(f"{letter}: no decided items found")
+                    numbers = range(1, len(record.items) + 1)
+                    if item is not None:
+                        if not 1 <= item <= len(record.items):
+                            raise InputError(f"--item {item}: the letter has {len(record.items)} item(s)")
+                        numbers = [item]
+                    for n in numbers:
+                        it = record.items[n - 1]
+                        groups.append((n, it.request, ix.similar_to_item(it, record, k, filters, mode=mode)))
+        except InputError as exc:
+            raise fail(str(exc)) from None
+        if as_json:
+            out = [{"item": n, "request" if n else "query": text, "hits": [h.model_dump(mode="json") for h in hits]}
+                   for n, text, hits in groups]  # fmt: skip
+            print(json.dumps(out, indent=2, ensure_ascii=False))
+            return
+        for n, text, hits in groups:
+            title = f"item {n}: {text}" if n else f"query: {text}"
+            if not hits:
+                console.print(f"{title}\n  no matching decisions", highlight=False)
+            else:
+                console.print(_table(title, hits))

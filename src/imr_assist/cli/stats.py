@@ -1,0 +1,62 @@
+"""`imr-assist stats [filters]`: counts and overturn rates over the index."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from ..errors import InputError
+from .common import console, fail
+
+Opt = typer.Option
+
+
+def _table(title: str, rows) -> Table:
+    t = Table(title=title, title_justify="left")
+    for col, just in (("value", "left"), ("decisions", "right"), ("overturned", "right"), ("upheld", "right"),
+                      ("overturn rate", "right")):  # fmt: skip
+        t.add_column(col, justify=just, overflow="fold")
+    for r in rows:
+        t.add_row(r.key, str(r.total), str(r.overturned), str(r.upheld), f"{r.overturn_rate:.0%}")
+    return t
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def stats(
+        decision: Annotated[str | None, Opt(help="overturned | upheld")] = None,
+        drug_class: Annotated[str | None, Opt("--drug-class")] = None,
+        generic: Annotated[str | None, Opt(help="generic name, e.g. tramadol")] = None,
+        category: Annotated[str | None, Opt()] = None,
+        guideline: Annotated[str | None, Opt(help="a source (MTUS, ODG…) or a reviewer page")] = None,
+        reason: Annotated[str | None, Opt(help="a denial reason")] = None,
+        specialty: Annotated[str | None, Opt(help="reviewer specialty (substring, any case)")] = None,
+        top: Annotated[int, Opt(help="Rows per table (0: all).")] = 15,
+        as_json: Annotated[bool, Opt("--json", help="Print the full statistics as JSON.")] = False,
+        db: Annotated[str | None, Opt("--db", envvar="IMR_ASSIST_DB", help="Index file or postgresql:// URL (default: the bundled demo index).")] = None,  # noqa: E501
+    ) -> None:
+        """Counts and overturn rates by generic name, drug class, guideline page and denial reason."""
+        from ..index import open_index
+        from ..index.options import make_filters
+
+        try:
+            filters = make_filters(decision, drug_class, generic, category, guideline, reason, specialty)
+            with open_index(db, embedder="none") as ix:
+                st = ix.stats(filters, top=None if as_json or top <= 0 else top)
+        except InputError as exc:
+            raise fail(str(exc)) from None
+        if as_json:
+            print(json.dumps(st.model_dump(mode="json"), indent=2))
+            return
+        console.print(
+            f"{st.total} decisions from {st.letters} letters: {st.overturned} overturned, {st.upheld} upheld "
+            f"({st.overturn_rate:.0%} overturned)", highlight=False,
+        )  # fmt: skip
+        for title, rows in (("by generic name", st.by_generic_name), ("by drug class", st.by_drug_class),
+                            ("by category", st.by_category), ("by reviewer guideline page", st.by_guideline_page),
+                            ("by denial reason (upheld items only: overturned items carry none)", st.by_denial_reason)):  # noqa: E501  # fmt: skip
+            if rows:
+                console.print(_table(title, rows))
