@@ -14,7 +14,6 @@ from markupsafe import escape
 from typer.testing import CliRunner
 
 from imr_assist.api import extract_path
-from imr_assist.cli import app
 from imr_assist.reading import Document, read_document
 from imr_assist.review.eval_page import write_eval_html
 from imr_assist.review.model import Mark, build, segments
@@ -243,9 +242,17 @@ def test_real_letters_every_span_highlighted(path: Path) -> None:
 runner = CliRunner()
 
 
+def invoke(args: list[str]):  # noqa: ANN201 - click's Result
+    """Run the CLI in-process. Imported here: loading every command is slow (test_review_browser
+    imports this module for `broken_report` and should not pay for it)."""
+    from imr_assist.cli import app
+
+    return runner.invoke(app, args)
+
+
 def test_cli_single_letter(tmp_path: Path) -> None:
     out = tmp_path / "r.html"
-    result = runner.invoke(app, ["review", str(LETTERS[0]), "-o", str(out)])
+    result = invoke(["review", str(LETTERS[0]), "-o", str(out)])
     assert result.exit_code == 0, result.output
     page = out.read_text(encoding="utf-8")
     assert "120 Percocet 7.5/325mg" in page and 'data-target="m0"' in page
@@ -255,7 +262,7 @@ def test_cli_batch_writes_pages_index_and_reports_bad_letters(tmp_path: Path) ->
     bad = tmp_path / "empty.txt"
     bad.write_text("")
     out = tmp_path / "pages"
-    result = runner.invoke(app, ["review", str(LETTERS[0].parent), str(bad), "-o", str(out)])
+    result = invoke(["review", str(LETTERS[0].parent), str(bad), "-o", str(out)])
     assert result.exit_code == 2
     assert "empty file" in result.output and "Traceback" not in result.output
     names = sorted(p.name for p in out.iterdir())
@@ -268,10 +275,10 @@ def test_cli_batch_writes_pages_index_and_reports_bad_letters(tmp_path: Path) ->
 
 
 def test_cli_bad_input_is_one_line(tmp_path: Path) -> None:
-    result = runner.invoke(app, ["review", str(tmp_path / "missing.txt"), "-o", str(tmp_path / "x.html")])
+    result = invoke(["review", str(tmp_path / "missing.txt"), "-o", str(tmp_path / "x.html")])
     assert result.exit_code == 2
     assert result.output.strip().count("\n") == 0 and "no such file" in result.output
-    many = runner.invoke(app, ["review", *map(str, LETTERS), "-o", str(tmp_path / "x.html")])
+    many = invoke(["review", *map(str, LETTERS), "-o", str(tmp_path / "x.html")])
     assert many.exit_code == 2 and "need a folder" in many.output
 
 

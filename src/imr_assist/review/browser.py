@@ -192,16 +192,39 @@ class Chromium:
             raise BrowserError(f"script error: {text}")
         return result.get("result", {}).get("value")
 
+    def wait_for(self, expression: str, timeout: float = 3.0) -> Any:
+        """Poll `expression` until it is truthy (animations, smooth scrolling); return it or the last value."""
+        deadline = time.monotonic() + timeout
+        while True:
+            value = self.eval(expression)
+            if value or time.monotonic() > deadline:
+                return value
+            time.sleep(0.05)
+
     def click(self, selector: str) -> None:
-        """Click the centre of the first element matching `selector`, as a mouse would."""
-        box = self.eval(
+        """Click the first element matching `selector` where a mouse would: at a point of its
+        first line box that the element itself (not an overlay) receives, once scrolling settles."""
+        probe = (
             f"(() => {{ const e = document.querySelector({json.dumps(selector)}); if (!e) return null;"
-            " e.scrollIntoView({block: 'center'}); const r = e.getClientRects()[0] || e.getBoundingClientRect();"
-            " return [r.left + Math.min(r.width / 2, 20), r.top + r.height / 2]; })()"
+            " const r = e.getClientRects()[0] || e.getBoundingClientRect();"
+            " if (r.top < 0 || r.bottom > innerHeight) { e.scrollIntoView({block: 'center'}); return [0, 0, false]; }"
+            " const x = r.left + Math.min(r.width / 2, 20), y = r.top + r.height / 2;"
+            " const hit = document.elementFromPoint(x, y);"
+            " return [x, y, !!hit && (e === hit || e.contains(hit))]; })()"
         )
-        if box is None:
-            raise BrowserError(f"nothing matches {selector!r}")
-        x, y = box
+        deadline = time.monotonic() + self.timeout
+        last = None
+        while time.monotonic() < deadline:
+            found = self.eval(probe)
+            if found is None:
+                raise BrowserError(f"nothing matches {selector!r}")
+            if found[2] and found == last:  # hit-testable and not moving any more
+                break
+            last = found
+            time.sleep(0.05)
+        else:
+            raise BrowserError(f"{selector!r} cannot be clicked (hidden or covered)")
+        x, y = last[0], last[1]
         for kind in ("mouseMoved", "mousePressed", "mouseReleased"):
             self.send("Input.dispatchMouseEvent",
                       {"type": kind, "x": x, "y": y, "button": "left" if kind != "mouseMoved" else "none",
