@@ -1,0 +1,280 @@
+"""Scale-out backend: the same interface over PostgreSQL (`--db postgresql://...`).
+
+* full-text search: a stored, generated `tsvector` (request weighted A, rationale D,
+  'english' config) with a GIN index, ranked with `ts_rank` for an OR query of the item's
+  rarest terms;
+* vectors: pgvector (`vector(384)`, HNSW index, cosine distance) when the `vector`
+  extension can be created in the database; without it the backend is lexical +
+  structured, exactly like SQLite without the `[embed]` extra;
+* filters are SQL on indexed columns (btree on generic/drug class/decision, GIN on the
+  text[] columns); stats are SQL aggregates.
+
+Many workers can index into one database at once: each letter is replaced in its own
+transaction (delete the letter's rows, insert the new ones), so workers given disjoint
+folders never conflict, and a worker that re-indexes a letter another one did simply
+replaces it. Queries need no side index, so any number of readers can share it.
+Connection strings follow libpq (`postgresql://user:pass@host:5432/db`; `PGPASSWORD`
+and `~/.pgpass` work too).
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from ..errors import InputError
+from .base import DecisionIndexBase, Light
+from .embed import Embedder
+from .models import IndexedDecision, IndexStats, SearchFilters, StatRow
+from .text import page_terms
+
+T = "imr_decisions"
+_COLUMNS = (
+    "id, letter_id, item_number, case_number, request, decision, category, drug_class, generic_name, "
+    "denial_reasons, reviewer_guidelines, reviewer_pages, rationale, decision_date, date_of_injury, "
+    "reviewer_specialties"
+)
+_SOURCES = {"MTUS", "ACOEM", "ODG", "FDA", "OTHER"}
+
+
+def _schema(dim: int | None) -> list[str]:
+    stmts = [
+        "CREATE TABLE IF NOT EXISTS imr_meta (key text PRIMARY KEY, value text)",
+        "CREATE TABLE IF NOT EXISTS imr_letters (letter_id text PRIMARY KEY, source text)",
+        "CREATE INDEX IF NOT EXISTS imr_letters_source ON imr_letters(source)",
+        f"""CREATE TABLE IF NOT EXISTS {T} (
+          id text PRIMARY KEY, letter_id text NOT NULL, item_number int NOT NULL, case_number text,
+          request text NOT NULL, decision text NOT NULL, category text NOT NULL, drug_class text,
+          generic_name text, generic_parts text[] NOT NULL DEFAULT '{{}}',
+          denial_reasons text[] NOT NULL DEFAULT '{{}}', reviewer_guidelines text[] NOT NULL DEFAULT '{{}}',
+          reviewer_pages text[] NOT NULL DEFAULT '{{}}', page_terms text[] NOT NULL DEFAULT '{{}}',
+          rationale text NOT NULL DEFAULT '', decision_date text, date_of_injury text,
+          reviewer_specialties text[] NOT NULL DEFAULT '{{}}',
+          tsv tsvector GENERATED ALWAYS AS (
+            setweight(to_tsvector('english', request || ' ' || coalesce(generic_name, '')), 'A')
+            || setweight(to_tsvector('english', rationale), 'D')) STORED
+        )""",
+        f"CREATE INDEX IF NOT EXISTS {T}_tsv ON {T} USING gin(tsv)",
+        f"CREATE INDEX IF NOT EXISTS {T}_letter ON {T}(letter_id)",
+        f"CREATE INDEX IF NOT EXISTS {T}_generic ON {T}(generic_name)",
+        f"CREATE INDEX IF NOT EXISTS {T}_parts ON {T} USING gin(generic_parts)",
+        f"CREATE INDEX IF NOT EXISTS {T}_class ON {T}(drug_class, decision)",
+        f"CREATE INDEX IF NOT EXISTS {T}_reasons ON {T} USING gin(denial_reasons)",
+        f"CREATE INDEX IF NOT EXISTS {T}_pages ON {T} USING gin(page_terms)",
+    ]
+    if dim:
+        stmts += [
+            f"ALTER TABLE {T} ADD COLUMN IF NOT EXISTS embedding vector({dim})",
+            f"CREATE INDEX IF NOT EXISTS {T}_hnsw ON {T} USING hnsw (embedding vector_cosine_ops)",
+        ]
+    return stmts
+
+
+class PostgresIndex(DecisionIndexBase):
+    def __init__(self, url: str, embedder: Embedder | None = None) -> None:
+        try:
+            import psycopg
+        except ImportError:
+            raise InputError("PostgreSQL needs the [postgres] extra: pip install 'imr-assist[postgres]'") from None
+        self.location = re.sub(r"//[^@/]*@", "//", url)
+        try:
+            self.con = psycopg.connect(url, autocommit=True, connect_timeout=10)
+        except psycopg.Error as exc:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise InputError(f"{self.location}: cannot connect ({first})") from None
+        self.embedder = embedder
+        with self.con.transaction():
+            self.con.execute("SELECT pg_advisory_xact_lock(727001)")  # one schema migration at a time
+            for stmt in _schema(None):
+                self.con.execute(stmt)
+        self._pgvector = self._try_pgvector()
+        model = self._meta("embed_model")
+        if self._pgvector and embedder is not None and model in (None, embedder.name):
+            with self.con.transaction():
+                self.con.execute("SELECT pg_advisory_xact_lock(727001)")
+                for stmt in _schema(embedder.dim)[-2:]:
+                    self.con.execute(stmt)
+
+    def _try_pgvector(self) -> bool:
+        import psycopg
+
+        try:
+            with self.con.transaction():
+                self.con.execute("CREATE EXTENSION IF NOT EXISTS vector")
+            from pgvector.psycopg import register_vector
+
+            register_vector(self.con)
+            return True
+        except (psycopg.Error, ImportError):
+            return False
+
+    def _meta(self, key: str) -> str | None:
+        row = self.con.execute("SELECT value FROM imr_meta WHERE key=%s", (key,)).fetchone()
+        return row[0] if row else None
+
+    def has_vectors(self) -> bool:
+        return self._pgvector and self.embedder is not None and self._meta("embed_model") == self.embedder.name
+
+    def close(self) -> None:
+        self.con.close()
+
+    # ---- writing ---------------------------------------------------------------------------------
+    def _replace_letters(self, decisions, vectors, letters) -> None:
+        use_vec = vectors is not None and self._pgvector and self.embedder is not None
+        if use_vec and self._meta("embed_model") not in (None, self.embedder.name):
+            use_vec = False
+        by_letter: dict[str, list[int]] = {}
+        for n, d in enumerate(decisions):
+            by_letter.setdefault(d.letter_id, []).append(n)
+        with self.con.transaction():
+            cur = self.con.cursor()
+            if use_vec:
+                cur.execute("INSERT INTO imr_meta VALUES ('embed_model', %s) ON CONFLICT (key) DO NOTHING",
+                            (self.embedder.name,))  # fmt: skip
+            for letter_id, source in letters:
+                cur.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (letter_id,))
+                olds = {letter_id}
+                if source:
+                    olds |= {r[0] for r in cur.execute("SELECT letter_id FROM imr_letters WHERE source=%s", (source,))}
+                cur.execute(f"DELETE FROM {T} WHERE letter_id = ANY(%s)", (list(olds),))
+                cur.execute("DELETE FROM imr_letters WHERE letter_id = ANY(%s)", (list(olds),))
+                cur.execute("INSERT INTO imr_letters VALUES (%s, %s)", (letter_id, source))
+            cols = _COLUMNS + ", generic_parts, page_terms" + (", embedding" if use_vec else "")
+            ph = ", ".join(["%s"] * (18 + (1 if use_vec else 0)))
+            rows = []
+            for n, d in enumerate(decisions):
+                row = [d.id, d.letter_id, d.item_number, d.case_number, d.request, d.decision, d.category,
+                       d.drug_class, d.generic_name, d.denial_reasons, d.reviewer_guidelines, d.reviewer_pages,
+                       d.rationale, d.decision_date, d.date_of_injury, d.reviewer_specialties,
+                       d.generic_name.split("/") if d.generic_name else [], page_terms(d.reviewer_pages)]  # fmt: skip
+                if use_vec:
+                    row.append(np.asarray(vectors[n], np.float32))
+                rows.append(row)
+            if rows:
+                cur.executemany(f"INSERT INTO {T} ({cols}) VALUES ({ph})", rows)
+
+    def remove_letter(self, letter_id: str) -> int:
+        with self.con.transaction():
+            n = self.con.execute(f"DELETE FROM {T} WHERE letter_id=%s", (letter_id,)).rowcount
+            self.con.execute("DELETE FROM imr_letters WHERE letter_id=%s", (letter_id,))
+        return n
+
+    def indexed_sources(self) -> dict[str, str]:
+        q = "SELECT letter_id, source FROM imr_letters WHERE source IS NOT NULL"
+        return {s: lid for lid, s in self.con.execute(q)}
+
+    # ---- SQL filters -------------------------------------------------------------------------------
+    @staticmethod
+    def _where(f: SearchFilters | None, exclude_letter: str | None = None) -> tuple[str, list]:
+        sql, args = ["TRUE"], []
+        if f is not None:
+            for col, val in (("decision", f.decision), ("category", f.category), ("drug_class", f.drug_class)):
+                if val:
+                    sql.append(f"{col} = %s")
+                    args.append(val)
+            if f.generic_name:
+                g = f.generic_name.lower().strip()
+                sql.append("(generic_name = %s OR generic_parts @> ARRAY[%s]::text[])")
+                args += [g, g]
+            if f.reason:
+                sql.append("denial_reasons @> ARRAY[%s]::text[]")
+                args.append(f.reason)
+            if f.guideline:
+                g = f.guideline.strip()
+                if g.upper() in _SOURCES:
+                    sql.append("reviewer_guidelines @> ARRAY[%s]::text[]")
+                    args.append(g.upper())
+                else:
+                    sql.append("page_terms @> ARRAY[%s]::text[]")
+                    args.append(g)
+            if f.specialty:
+                sql.append("EXISTS (SELECT 1 FROM unnest(reviewer_specialties) s WHERE lower(s) LIKE %s)")
+                args.append(f"%{f.specialty.lower().strip()}%")
+        if exclude_letter is not None:
+            sql.append("letter_id <> %s")
+            args.append(exclude_letter)
+        return " AND ".join(sql), args
+
+    # ---- primitives ----------------------------------------------------------------------------------
+    def _lexical(self, terms, n, filters, exclude_letter):
+        words = [t for t in terms if re.fullmatch(r"[a-z0-9]+", t)][:32]
+        if not words:
+            return []
+        where, args = self._where(filters, exclude_letter)
+        q = (f"WITH q AS (SELECT to_tsquery('english', %s) AS q) "
+             f"SELECT id, ts_rank(tsv, q.q) AS r FROM {T}, q WHERE tsv @@ q.q AND {where} "
+             "ORDER BY r DESC, id LIMIT %s")  # fmt: skip
+        return [(i, float(r)) for i, r in self.con.execute(q, [" | ".join(words), *args, n])]
+
+    def _vector(self, vector, n, filters, exclude_letter):
+        if not self.has_vectors():
+            return []
+        where, args = self._where(filters, exclude_letter)
+        q = (f"SELECT id, 1 - (embedding <=> %s) FROM {T} WHERE embedding IS NOT NULL AND {where} "
+             "ORDER BY embedding <=> %s LIMIT %s")  # fmt: skip
+        v = np.asarray(vector, np.float32)
+        return [(i, float(s)) for i, s in self.con.execute(q, [v, *args, v, n])]
+
+    def _structured(self, generic_name, n, filters, exclude_letter):
+        where, args = self._where(filters, exclude_letter)
+        q = f"SELECT id FROM {T} WHERE generic_name = %s AND {where} ORDER BY id DESC LIMIT %s"
+        return [r[0] for r in self.con.execute(q, [generic_name, *args, n])]
+
+    def _light(self, ids):
+        q = (f"SELECT id, letter_id, generic_name, drug_class, category, denial_reasons, page_terms "
+             f"FROM {T} WHERE id = ANY(%s)")  # fmt: skip
+        return {
+            i: Light(lid, g, dc, cat, frozenset(rs), frozenset(p for p in pt if "-" in p or p.isdigit()))
+            for i, lid, g, dc, cat, rs, pt in self.con.execute(q, (list(ids),))
+        }
+
+    def _fetch(self, ids):
+        if not ids:
+            return {}
+        names = [c.strip() for c in _COLUMNS.split(",")]
+        out = {}
+        for r in self.con.execute(f"SELECT {_COLUMNS} FROM {T} WHERE id = ANY(%s)", (list(ids),)):
+            d = IndexedDecision.model_validate(dict(zip(names, r, strict=True)))
+            out[d.id] = d
+        return out
+
+    def _stored_vector(self, id):
+        if not self.has_vectors():
+            return None
+        row = self.con.execute(f"SELECT embedding FROM {T} WHERE id=%s", (id,)).fetchone()
+        return np.asarray(row[0], np.float32) if row and row[0] is not None else None
+
+    # ---- counts and stats ------------------------------------------------------------------------------
+    def count(self, filters=None) -> int:
+        where, args = self._where(filters)
+        return self.con.execute(f"SELECT count(*) FROM {T} WHERE {where}", args).fetchone()[0]
+
+    def stats(self, filters=None, top=None) -> IndexStats:
+        where, args = self._where(filters)
+        base = f"SELECT * FROM {T} WHERE {where}"
+        t, o, letters = self.con.execute(
+            "SELECT count(*), count(*) FILTER (WHERE decision='overturned'), count(DISTINCT letter_id) "
+            f"FROM ({base}) d",
+            args,
+        ).fetchone()
+
+        def grouped(key_sql: str, from_sql: str = "") -> list[StatRow]:
+            q = (f"SELECT {key_sql} AS k, count(*) AS n, count(*) FILTER (WHERE decision='overturned') "
+                 f"FROM ({base}) d {from_sql} GROUP BY {key_sql} HAVING {key_sql} IS NOT NULL ORDER BY n DESC, k"
+                 + (f" LIMIT {int(top)}" if top else ""))  # fmt: skip
+            return [StatRow(key=k, total=n, overturned=ov, upheld=n - ov, overturn_rate=_rate(ov, n))
+                    for k, n, ov in self.con.execute(q, args)]  # fmt: skip
+
+        return IndexStats(
+            total=t, overturned=o, upheld=t - o, overturn_rate=_rate(o, t), letters=letters,
+            by_generic_name=grouped("d.generic_name"), by_drug_class=grouped("d.drug_class"),
+            by_category=grouped("d.category"),
+            by_guideline_page=grouped("j.v", "CROSS JOIN LATERAL unnest(d.reviewer_pages) AS j(v)"),
+            by_denial_reason=grouped("j.v", "CROSS JOIN LATERAL unnest(d.denial_reasons) AS j(v)"),
+        )  # fmt: skip
+
+
+def _rate(overturned: int, total: int) -> float:
+    return round(overturned / total, 4) if total else 0.0
+

@@ -1,0 +1,294 @@
+"""Behaviour of the decision index, run against every backend: SQLite (always) and
+PostgreSQL (a real server this session starts itself in a temp dir on a loopback port;
+skipped only when the server binaries or psycopg are absent).
+
+The index holds the 64 bundled DWC letters (eval/corpus/txt) extracted with the rules
+extractor; queries come from the three example letters (eval/letters)."""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import uuid
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from imr_assist.api import extract_path
+from imr_assist.index import SearchFilters, open_index
+from imr_assist.index.records import decisions_from_record
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = sorted((ROOT / "eval" / "corpus" / "txt").glob("*.txt"))
+EXAMPLES = sorted((ROOT / "eval" / "letters").glob("*.txt"))
+
+
+# ---- a real PostgreSQL for the session ---------------------------------------------------------
+
+def _pg_bindir() -> str | None:
+    cands = [os.environ.get("IMR_PG_BIN", "")]
+    if shutil.which("pg_ctl"):
+        cands.append(os.path.dirname(shutil.which("pg_ctl")))
+    cands += sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True)
+    for d in cands:
+        if d and os.path.exists(os.path.join(d, "initdb")) and os.path.exists(os.path.join(d, "pg_ctl")):
+            return d
+    return None
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """initdb into a temp dir, start on a free loopback port, stop at the end."""
+    bindir = _pg_bindir()
+    if bindir is None:
+        pytest.skip("PostgreSQL server binaries (initdb, pg_ctl) not found: apt-get install postgresql")
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        pytest.skip("psycopg not installed: pip install 'imr-assist[postgres]'")
+    base = tempfile.mkdtemp(prefix="imr-pg-")
+    run_as: list[str] = []
+    if os.geteuid() == 0:  # postgres refuses to run as root
+        import pwd
+
+        try:
+            pw = pwd.getpwnam("postgres")
+        except KeyError:
+            pytest.skip("running as root and there is no 'postgres' user to run the server")
+        os.chown(base, pw.pw_uid, pw.pw_gid)
+        run_as = ["runuser", "-u", "postgres", "--"]
+    data, port = os.path.join(base, "data"), _free_port()
+    env = {**os.environ, "LC_ALL": "C"}
+    subprocess.run(run_as + [f"{bindir}/initdb", "-D", data, "-A", "trust", "-U", "postgres", "-E", "UTF8",
+                             "--no-sync"], check=True, capture_output=True, env=env)  # fmt: skip
+    opts = f"-p {port} -k {base} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off"
+    subprocess.run(run_as + [f"{bindir}/pg_ctl", "-D", data, "-o", opts, "-l", os.path.join(base, "log"), "-w",
+                             "-t", "60", "start"], check=True, capture_output=True, env=env)  # fmt: skip
+    try:
+        yield f"postgresql://postgres@127.0.0.1:{port}"
+    finally:
+        subprocess.run(run_as + [f"{bindir}/pg_ctl", "-D", data, "-m", "immediate", "-w", "stop"],
+                       capture_output=True, env=env)  # fmt: skip
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def _new_database(pg_server):
+    import psycopg
+
+    name = "t_" + uuid.uuid4().hex[:10]
+    with psycopg.connect(pg_server + "/postgres", autocommit=True) as con:
+        con.execute(f"CREATE DATABASE {name}")
+    return name
+
+
+def _drop_database(pg_server, name):
+    import psycopg
+
+    with psycopg.connect(pg_server + "/postgres", autocommit=True) as con:
+        con.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture
+def fresh_pg_url(pg_server):
+    name = _new_database(pg_server)
+    yield f"{pg_server}/{name}"
+    _drop_database(pg_server, name)
+
+
+# ---- data ----------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def corpus_records():
+    return [extract_path(p) for p in CORPUS]
+
+
+@pytest.fixture(scope="session")
+def example_records():
+    return [extract_path(p) for p in EXAMPLES]
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def empty_index(request, tmp_path):
+    if request.param == "sqlite":
+        ix = open_index(tmp_path / "imr.db", embedder="none", create=True)
+    else:
+        ix = open_index(request.getfixturevalue("fresh_pg_url"), embedder="none", create=True)
+    yield ix
+    ix.close()
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def corpus_index(request, tmp_path_factory, corpus_records):
+    """Read-only tests share one index per backend."""
+    name = None
+    if request.param == "sqlite":
+        ix = open_index(tmp_path_factory.mktemp("ix") / "imr.db", embedder="none", create=True)
+    else:
+        server = request.getfixturevalue("pg_server")
+        name = _new_database(server)
+        ix = open_index(f"{server}/{name}", embedder="none", create=True)
+    ix.add_records(corpus_records)
+    ix.flush()
+    yield ix
+    ix.close()
+    if name:
+        _drop_database(request.getfixturevalue("pg_server"), name)
+
+
+def _all_decisions(records):
+    return [d for r in records for d in decisions_from_record(r)]
+
+
+# ---- behaviour -----------------------------------------------------------------------------------
+
+def test_same_generic_ranks_first_for_example_letters(corpus_index, corpus_records, example_records):
+    indexed_generics = Counter(d.generic_name for d in _all_decisions(corpus_records) if d.generic_name)
+    checked = 0
+    for record in example_records:
+        for item in record.items:
+            hits = corpus_index.similar_to_item(item, record, k=5)
+            assert hits, f"no hits for {item.request}"
+            assert all(h.decision.letter_id != record.letter_id for h in hits)
+            g = (item.generic_name or "").lower()
+            if g and indexed_generics[g]:
+                checked += 1
+                assert hits[0].decision.generic_name == g, (item.request, [h.decision.id for h in hits])
+    assert checked >= 1, "the example letters should share at least one generic drug with the corpus"
+
+
+def test_same_drug_query_finds_that_drug(corpus_index, corpus_records):
+    ds = _all_decisions(corpus_records)
+    generic = Counter(d.generic_name for d in ds if d.generic_name).most_common(1)[0][0]
+    hits = corpus_index.search(generic, k=3)
+    assert hits and hits[0].decision.generic_name and generic in hits[0].decision.generic_name.split("/")
+    assert generic in hits[0].matching_sentence.lower() or generic in hits[0].decision.request.lower() \
+        or hits[0].matching_sentence in hits[0].decision.rationale
+
+
+def test_matching_sentence_is_verbatim_from_rationale(corpus_index, example_records):
+    record = example_records[0]
+    for hit in corpus_index.similar_to_item(record.items[0], record, k=5):
+        if hit.matching_sentence:
+            assert hit.matching_sentence in " ".join(hit.decision.rationale.split())
+
+
+@pytest.mark.parametrize(
+    "filters, keep",
+    [
+        (SearchFilters(decision="overturned"), lambda d: d.decision == "overturned"),
+        (SearchFilters(decision="upheld"), lambda d: d.decision == "upheld"),
+        (SearchFilters(drug_class="opioid"), lambda d: d.drug_class == "opioid"),
+        (SearchFilters(category="therapy"), lambda d: d.category == "therapy"),
+        (SearchFilters(generic_name="tramadol"), lambda d: d.generic_name and "tramadol" in d.generic_name.split("/")),
+        (SearchFilters(reason="no_functional_improvement"), lambda d: "no_functional_improvement" in d.denial_reasons),
+        (SearchFilters(guideline="ODG"), lambda d: "ODG" in d.reviewer_guidelines),
+        (SearchFilters(specialty="orthopedic"), lambda d: any("orthopedic" in s.lower() for s in d.reviewer_specialties)),  # noqa: E501
+        (SearchFilters(decision="upheld", category="medication"),
+         lambda d: d.decision == "upheld" and d.category == "medication"),
+    ],
+)
+def test_filters_match_a_count_by_hand(corpus_index, corpus_records, example_records, filters, keep):
+    expected = [d for d in _all_decisions(corpus_records) if keep(d)]
+    assert corpus_index.count(filters) == len(expected)
+    record = example_records[0]
+    hits = corpus_index.similar_to_item(record.items[0], record, k=200, filters=filters)
+    assert all(keep(h.decision) for h in hits)
+    text_hits = corpus_index.search("requested medication guidelines documentation pain", k=200, filters=filters)
+    assert all(keep(h.decision) for h in text_hits)
+    assert {h.decision.id for h in hits} <= {d.id for d in expected}
+
+
+def test_guideline_page_filter(corpus_index, corpus_records):
+    pages = Counter(p for d in _all_decisions(corpus_records) for p in d.reviewer_pages)
+    if not pages:
+        pytest.skip("the extractor found no reviewer pages in the corpus")
+    page = pages.most_common(1)[0][0]
+    f = SearchFilters(guideline=page)
+    assert corpus_index.count(f) == pages[page]
+    assert all(page in h.decision.reviewer_pages for h in corpus_index.search("guidelines", k=50, filters=f))
+
+
+def test_stats_match_a_count_by_hand(corpus_index, corpus_records):
+    ds = _all_decisions(corpus_records)
+    st = corpus_index.stats()
+    assert st.total == len(ds) == corpus_index.count()
+    assert st.overturned == sum(d.decision == "overturned" for d in ds)
+    assert st.letters == len({d.letter_id for d in ds})
+
+    def hand(key_values):
+        c: dict[str, list[int]] = {}
+        for values, d in key_values:
+            for v in values:
+                c.setdefault(v, [0, 0])
+                c[v][0] += 1
+                c[v][1] += d.decision == "overturned"
+        return c
+
+    for rows, key_values in (
+        (st.by_generic_name, [([d.generic_name] if d.generic_name else [], d) for d in ds]),
+        (st.by_drug_class, [([d.drug_class] if d.drug_class else [], d) for d in ds]),
+        (st.by_guideline_page, [(d.reviewer_pages, d) for d in ds]),
+        (st.by_denial_reason, [(d.denial_reasons, d) for d in ds]),
+    ):
+        expected = hand(key_values)
+        assert {r.key: [r.total, r.overturned] for r in rows} == expected
+        for r in rows:
+            assert r.upheld == r.total - r.overturned
+            assert r.overturn_rate == pytest.approx(r.overturned / r.total, abs=1e-4)
+    # filtered stats
+    st_op = corpus_index.stats(SearchFilters(drug_class="opioid"))
+    assert st_op.total == sum(d.drug_class == "opioid" for d in ds)
+    assert [r.key for r in st_op.by_drug_class] in ([], ["opioid"])
+
+
+def test_reindexing_a_letter_replaces_its_rows(empty_index, corpus_records):
+    rec = next(r for r in corpus_records if len(r.items) >= 2)
+    empty_index.add_records([rec])
+    empty_index.add_records([rec])
+    assert empty_index.count() == len(rec.items)
+    smaller = rec.model_copy(update={"items": rec.items[:1]})
+    empty_index.add_records([smaller])
+    assert empty_index.count() == 1
+    assert empty_index.get(f"{rec.letter_id}#2") is None
+    d = empty_index.get(f"{rec.letter_id}#1")
+    assert d is not None and d.request == rec.items[0].request and d.decision == rec.items[0].decision
+    assert empty_index.remove_letter(rec.letter_id) == 1
+    assert empty_index.count() == 0 and empty_index.search(rec.items[0].request, k=3) == []
+
+
+def test_same_source_with_new_letter_id_replaces_the_old_letter(empty_index, corpus_records):
+    rec = corpus_records[0].model_copy(update={"source": "/letters/a.txt"})
+    empty_index.add_records([rec])
+    renamed = rec.model_copy(update={"letter_id": rec.letter_id + "-v2"})
+    empty_index.add_records([renamed])
+    assert empty_index.count() == len(rec.items)
+    assert empty_index.get(f"{rec.letter_id}#1") is None
+    assert empty_index.indexed_sources() == {"/letters/a.txt": rec.letter_id + "-v2"}
+
+
+def test_ids_are_stable_and_get_round_trips(corpus_index, corpus_records):
+    rec = corpus_records[5]
+    for n, it in enumerate(rec.items, 1):
+        d = corpus_index.get(f"{rec.letter_id}#{n}")
+        assert d is not None
+        assert (d.item_number, d.request, d.generic_name, d.rationale) == (n, it.request, it.generic_name, it.rationale)
+        assert d.reviewer_specialties == rec.reviewer.specialties
+    assert corpus_index.get("no-such-letter#1") is None
+
+
+def test_exclude_same_letter_can_be_turned_off(corpus_index, corpus_records):
+    rec = next(r for r in corpus_records if r.items and r.items[0].rationale)
+    hits = corpus_index.similar_to_item(rec.items[0], rec, k=1, exclude_same_letter=False)
+    assert hits[0].decision.id == f"{rec.letter_id}#1"
+    assert all(h.decision.letter_id != rec.letter_id for h in corpus_index.similar_to_item(rec.items[0], rec, k=10))
