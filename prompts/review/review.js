@@ -63,8 +63,13 @@
     });
     if (!pop.firstChild) return;
     pop.hidden = false;
-    pop.style.left = Math.min(x + 8, window.innerWidth - pop.offsetWidth - 8) + "px";
-    pop.style.top = Math.min(y + 12, window.innerHeight - pop.offsetHeight - 8) + "px";
+    // Below the clicked line, or above it near the bottom: never over the text it explains.
+    var line = Array.prototype.find.call(target.getClientRects(), function (r) {
+      return y >= r.top - 1 && y <= r.bottom + 1;
+    }) || target.getBoundingClientRect();
+    var below = line.bottom + 6, above = line.top - pop.offsetHeight - 6;
+    pop.style.left = Math.max(8, Math.min(x - 20, window.innerWidth - pop.offsetWidth - 8)) + "px";
+    pop.style.top = (below + pop.offsetHeight > window.innerHeight - 8 && above > 0 ? above : below) + "px";
   }
 
   document.addEventListener("click", function (ev) {

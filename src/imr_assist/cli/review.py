@@ -26,9 +26,11 @@ def review(
     ] = "rules",
 ) -> None:
     """Write a self-contained HTML page per letter: the text with each value's evidence highlighted."""
+    from ..evaluation.runner import load_extractor
     from ..review.pages import write_batch, write_review  # lazy: keeps other commands' start-up lean
 
     try:
+        load_extractor(extractor)  # an unknown or unconfigured extractor fails once, up front
         letters = expand_paths(paths)
     except InputError as exc:
         raise fail(str(exc)) from None

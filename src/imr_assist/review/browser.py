@@ -268,16 +268,16 @@ class Chromium:
 
 
 def main(argv: list[str]) -> int:
-    """`python -m imr_assist.review.browser PAGE.html OUT.png [SELECTOR]`: screenshot a page,
-    after clicking SELECTOR if given (how docs/review.png is made)."""
-    if len(argv) not in (2, 3):
+    """`python -m imr_assist.review.browser PAGE.html OUT.png [SELECTOR...]`: screenshot a page
+    (1400x820) after clicking each SELECTOR in turn. docs/review.png is made this way."""
+    if len(argv) < 2:
         print(main.__doc__, file=sys.stderr)
         return 2
-    with Chromium() as b:
+    with Chromium(width=1400, height=820) as b:
         b.goto(Path(argv[0]).resolve().as_uri())
-        if len(argv) == 3:
-            b.click(argv[2])
-            time.sleep(1.3)  # let the flash finish so the picture shows the settled highlight
+        for selector in argv[2:]:
+            b.click(selector)
+            time.sleep(1.3)  # let scrolling and the flash settle so the picture shows the result
         print(b.screenshot(Path(argv[1])))
     return 0
 
