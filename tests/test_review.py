@@ -285,7 +285,7 @@ def test_cli_bad_input_is_one_line(tmp_path: Path) -> None:
 # ------------------------------------------------------------------ eval view
 
 
-def broken_report(tmp_path: Path) -> dict:
+def broken_report() -> dict:
     """A real eval run over the bundled gold with an extractor that gets things wrong."""
     from imr_assist.evaluation.runner import run_eval
     from imr_assist.evaluation.suites import bundled_suites
@@ -310,7 +310,7 @@ def broken_report(tmp_path: Path) -> dict:
 
 
 def test_eval_html_marks_mismatches(tmp_path: Path) -> None:
-    report = json.loads(json.dumps(broken_report(tmp_path)))  # exactly what report.json holds
+    report = json.loads(json.dumps(broken_report()))  # exactly what report.json holds
     index = write_eval_html(report, tmp_path)
     assert index == tmp_path / "html" / "index.html"
     letters = report["suites"]["gold"]["letters"]
@@ -352,3 +352,26 @@ def test_eval_html_survives_a_vanished_letter_and_failed_extraction(tmp_path: Pa
     page = (index.parent / "s" / "gone.html").read_text(encoding="utf-8")
     assert "boom &lt;b&gt;" in page and "letter text unavailable" in page
     assert "missed item (gold only)" in page and ">MRI<" in page
+
+
+def test_non_ascii_and_astral_text_keeps_spans_exact() -> None:
+    text = "Naïve café — 😀 𝔘 patient: 47 year old\nRequest: Tramadol 50mg #90\n"
+    s = text.index("Tramadol 50mg #90")
+    record = Record(
+        letter_id="u",
+        patient=Patient(age=47),
+        spans={"patient.age": (text.index("47"), text.index("47") + 2)},
+        items=[Item(request="Tramadol 50mg #90", decision="upheld", spans={"request": (s, s + 17)})],
+    )
+    parsed = parse_letter(review_html(record, Document(text=text)))
+    assert "".join(parsed.by_id["m0"]) == "47"
+    assert "".join(parsed.by_id["m1"]) == "Tramadol 50mg #90"
+    assert "".join(parsed.text) == "\n" + text
+
+
+def test_extra_span_keys_get_a_row() -> None:
+    record = hand_record()
+    model = build(record.model_dump(mode="json"), TEXT)
+    heading = next(v for v in model.items[0].values if v.field == "heading")
+    assert heading.mark is not None and heading.text == "Issue: Baclofen 10mg #60 is upheld"
+    assert not any(v.field == "item" for v in model.items[0].values)

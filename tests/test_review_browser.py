@@ -109,7 +109,8 @@ def test_every_span_highlighted_and_clicks_work(browser: Chromium, tmp_path: Pat
 
 
 def test_hostile_letter_stays_inert(browser: Chromium, tmp_path: Path) -> None:
-    text = "Case Number: CM16-1\n" + HOSTILE + "\n<img src=x onerror=\"document.title='img'\">\n"
+    # astral characters before the span: the DOM counts UTF-16 units, Python code points
+    text = "Case Number: CM16-1 café — 😀 𝔘\n" + HOSTILE + "\n<img src=x onerror=\"document.title='img'\">\n"
     s = text.index(HOSTILE)
     record = Record(
         letter_id="hostile",
@@ -131,7 +132,7 @@ def test_hostile_letter_stays_inert(browser: Chromium, tmp_path: Path) -> None:
 def test_eval_page_shows_mismatches(browser: Chromium, tmp_path: Path) -> None:
     from test_review import broken_report
 
-    report = json.loads(json.dumps(broken_report(tmp_path)))
+    report = json.loads(json.dumps(broken_report()))
     index = write_eval_html(report, tmp_path)
     first = report["suites"]["gold"]["letters"][0]
     _open(browser, index)

@@ -279,6 +279,12 @@ def _values(
         elif mark is not None and has_value(value) and not mark.supported:
             problem = "span does not show the value"
         out.append(Value(name, value, mark, problem))
+    # Spans of keys that are not listed values (a 'heading', an extractor's extra field):
+    # listed too, so every highlight has a row to name it; 'item' is the card itself.
+    for key, mark in by_field.items():
+        if key not in names and key != "item":
+            value = lookup(owner, key)
+            out.append(Value(key, text[mark.start : mark.end] if value is _MISSING else value, mark))
     return out
 
 
