@@ -181,7 +181,7 @@ def test_value_without_span_is_listed_as_unaligned() -> None:
     record.spans["patient.sex"] = (5, 10_000)  # outside the letter
     page = review_html(record, Document(text=TEXT))
     notices = page[page.index('id="notices"') : page.index("<main>")]
-    assert "Values without evidence (2)" in notices
+    assert "does not show the value (2)" in notices
     assert re.search(r"item 1</span> <code>quantity</code> = 60 <em>no span</em>", notices)
     assert re.search(r"<code>patient.sex</code> = female <em>span outside the letter</em>", notices)
 
@@ -375,3 +375,19 @@ def test_extra_span_keys_get_a_row() -> None:
     heading = next(v for v in model.items[0].values if v.field == "heading")
     assert heading.mark is not None and heading.text == "Issue: Baclofen 10mg #60 is upheld"
     assert not any(v.field == "item" for v in model.items[0].values)
+
+
+def test_batch_index_is_written_as_it_goes(tmp_path: Path) -> None:
+    from imr_assist.review.pages import write_batch
+
+    seen: list[int] = []
+
+    def after(path: str, page: Path | None, error: str | None) -> None:
+        index = tmp_path / "index.html"
+        if index.exists():  # the index is rewritten after each letter; check it at the next one
+            seen.append(index.read_text(encoding="utf-8").count('<a href="'))
+        assert page is not None and page.exists() and error is None
+
+    result = write_batch([str(p) for p in LETTERS], tmp_path, on_letter=after)
+    assert seen == list(range(1, len(LETTERS)))  # letter k finds the k-1 before it listed
+    assert result.index.read_text(encoding="utf-8").count('<a href="') == len(LETTERS)
