@@ -179,6 +179,10 @@ class _Runner:
         return dump
 
 
+#: Consecutive "endpoint unreachable" failures after which a batch stops early.
+_DOWN_LIMIT = 3
+
+
 def _batch(letters: list[str], out: Path, run: _Runner) -> int:
     """Extract many letters into `out`, skipping those already there; report failures."""
     t0 = time.perf_counter()
@@ -197,14 +201,21 @@ def _batch(letters: list[str], out: Path, run: _Runner) -> int:
         TextColumn("extracting"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
         console=err_console, disable=len(todo) < 2,
     )  # fmt: skip
+    down_in_a_row = 0
+    not_attempted = 0
     with progress, writer:
         task = progress.add_task("extract", total=len(todo))
-        for path in todo:
+        for n, path in enumerate(todo):
             try:
                 record = run.extract(path)
             except InputError as exc:
                 failures.append((path, str(exc)))
+                down_in_a_row = down_in_a_row + 1 if "unreachable" in str(exc) else 0
+                if down_in_a_row >= _DOWN_LIMIT:  # don't spend retries on every remaining letter
+                    not_attempted = len(todo) - n - 1
+                    break
             else:
+                down_in_a_row = 0
                 dump = run.dump(record)
                 dump["source"] = source_key(path)
                 try:
@@ -217,6 +228,8 @@ def _batch(letters: list[str], out: Path, run: _Runner) -> int:
         f"{written} extracted, {skipped} already in {out}, {len(failures)} failed"
         f" ({time.perf_counter() - t0:.1f} s)"
     )
+    if not_attempted:
+        summary += f"; stopped: the model endpoint is down, {not_attempted} not attempted (rerun to resume)"
     err_console.print(summary, highlight=False)
     run.log.debug("batch summary: %s", summary)
     for path, reason in failures:
