@@ -14,7 +14,7 @@ from typing import Any
 
 from ..errors import InputError
 from ..reading import read_document
-from .model import _MISSING, ITEM_FIELDS, LETTER_FIELDS, ReviewModel, build, display, lookup
+from .model import ITEM_FIELDS, LETTER_FIELDS, MISSING, ReviewModel, build, display, lookup
 from .pages import page_name
 from .render import FIELD_LABELS, Card, IndexRow, Row, render_index, render_page, row, write_atomic
 
@@ -23,7 +23,7 @@ HTML_DIR = "html"
 
 def _gold_cell(gold: dict[str, Any], name: str) -> tuple[bool, str | None]:
     value = lookup(gold, name)
-    return (False, None) if value is _MISSING else (True, display(value))
+    return (False, None) if value is MISSING else (True, display(value))
 
 
 def _rows(

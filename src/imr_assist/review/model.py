@@ -17,6 +17,7 @@ predicted records and a fresh extraction take the same path.
 
 from __future__ import annotations
 
+import bisect
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -106,27 +107,28 @@ ITEM_FIELDS: tuple[str, ...] = (
 #: when the letter gives nothing to point at (e.g. `format`).
 NO_SPAN_EXPECTED = frozenset({"format"})
 
-_MISSING = object()
+#: A key the record does not have (unlike None: a key the letter leaves empty).
+MISSING = object()
 
 
 def lookup(data: dict[str, Any], dotted: str) -> Any:
-    """`data["patient"]["age"]` for "patient.age"; `_MISSING` when a key is absent."""
+    """`data["patient"]["age"]` for "patient.age"; `MISSING` when a key is absent."""
     cur: Any = data
     for part in dotted.split("."):
         if not isinstance(cur, dict) or part not in cur:
-            return _MISSING
+            return MISSING
         cur = cur[part]
     return cur
 
 
 def has_value(value: Any) -> bool:
     """A value worth evidencing: not missing, null, empty string or empty list."""
-    return value is not _MISSING and value is not None and value != "" and value != []
+    return value is not MISSING and value is not None and value != "" and value != []
 
 
 def display(value: Any) -> str:
     """How a value reads in the record panel (lists joined, null as an em dash)."""
-    if value is _MISSING or value is None:
+    if value is MISSING or value is None:
         return "—"
     if isinstance(value, list):
         return ", ".join(str(v) for v in value) if value else "[]"
@@ -215,8 +217,6 @@ class ReviewModel:
 
 
 def _page_of(page_starts: list[int], offset: int) -> int:
-    import bisect
-
     return bisect.bisect_right(page_starts, offset) or 1
 
 
@@ -262,7 +262,7 @@ def _values(
             start=span[0],
             end=span[1],
             item=item,
-            value=None if value is _MISSING else value,
+            value=None if value is MISSING else value,
             page=_page_of(page_starts, span[0]),
             supported=supported,
         )
@@ -270,7 +270,7 @@ def _values(
         by_field[key] = mark
     for name in names:
         value = lookup(owner, name)
-        if value is _MISSING:
+        if value is MISSING:
             continue
         mark = by_field.get(name)
         problem = None
@@ -284,7 +284,7 @@ def _values(
     for key, mark in by_field.items():
         if key not in names and key != "item":
             value = lookup(owner, key)
-            out.append(Value(key, text[mark.start : mark.end] if value is _MISSING else value, mark))
+            out.append(Value(key, text[mark.start : mark.end] if value is MISSING else value, mark))
     return out
 
 
