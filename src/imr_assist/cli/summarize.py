@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.markup import escape
 
-from ..drafting.build import DraftResult
-from ..drafting.render import FORMATS
 from .common import err_console, fail
+
+if TYPE_CHECKING:  # drafting is imported when a drafting command runs, not at CLI start
+    from ..drafting.build import DraftResult
+
+FORMATS = ("md", "txt", "html")
 
 
 def read_letter(letter: str):
@@ -46,8 +50,8 @@ def emit(result: DraftResult, output: Path | None) -> None:
     where = f" · written to {output}" if output is not None else ""
     if failed:
         for c in failed:
-            problems = "; ".join(c.problems)
-            err_console.print(f"[red]check failed:[/red] {c.name}: {problems}", highlight=False, markup=False)
+            problems = escape("; ".join(c.problems))
+            err_console.print(f"[red]check failed:[/red] {escape(c.name)}: {problems}", highlight=False)
         err_console.print(f"{len(failed)} of {len(result.checks)} faithfulness checks failed{grade}", highlight=False)
         raise typer.Exit(1)
     passed = f"{len(result.checks)} faithfulness checks passed"

@@ -13,12 +13,12 @@ from typing import Any
 from ..errors import InputError
 from ..index.models import IndexedDecision
 from ..schema import Item, Record
-from .checks import CheckResult, check_draft
+from .checks import CheckResult, check_draft, dates_in
 from .data import cues, glossary, reason_blocks
 from .readability import summary_grade
 from .render import convert, render_markdown
 from .similar import DecisionIndex, Precedent, overturned_precedents
-from .text import pick_sentences, plus_days
+from .text import has_cue, pick_sentences, plus_days, split_sentences
 
 KINDS: tuple[str, ...] = ("resubmission", "appeal")
 APPEAL_DAYS = 30
@@ -75,8 +75,16 @@ def _select(record: Record, item: int | None, decisions: tuple[str, ...]) -> lis
     return chosen
 
 
-def _finish(kind: str, md: str, record: Record, letter_text: str, numbers: list[int], fmt: str, title: str,
-            cited: dict[str, IndexedDecision | None] | None = None) -> DraftResult:
+def _finish(
+    kind: str,
+    md: str,
+    record: Record,
+    letter_text: str,
+    numbers: list[int],
+    fmt: str,
+    title: str,
+    cited: dict[str, IndexedDecision | None] | None = None,
+) -> DraftResult:
     derived = [d for d in [_deadline(record)["if_mailed_that_day"]] if d]
     checks = check_draft(
         md, record, letter_text, item_numbers=numbers, cited=cited,
@@ -105,8 +113,9 @@ def render_summary(record: Record, letter_text: str, fmt: str = "md") -> DraftRe
 def _item_context(n: int, item: Item) -> dict[str, Any]:
     criteria = pick_sentences(item.rationale, cues("criteria"), cues("outcome"))
     facts = [
-        s for s in pick_sentences(item.rationale, cues("facts"), cues("outcome"))
-        if s not in criteria or "in this case" in s.lower()
+        s for s in split_sentences(item.rationale)
+        if (has_cue(s, cues("facts")) or dates_in(s)) and not has_cue(s, cues("outcome"))
+        and (s not in criteria or "in this case" in s.lower())
     ]  # fmt: skip
     return {"n": n, "item": item, "reasons": _reasons(item), "criteria": criteria, "facts": facts}
 

@@ -33,7 +33,7 @@ _MONTH = "|".join(MONTHS)
 _LONG_DATE = re.compile(rf"\b({_MONTH})\.? (\d{{1,2}}), (\d{{4}})\b")
 _MONTH_YEAR = re.compile(rf"\b({_MONTH}) (\d{{4}})\b")
 _ISO = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
-_NUMERIC = re.compile(r"(?<![\d/-])(\d{1,2})\s*[/-]\s*(\d{1,2})\s*[/-]\s*(\d{4}|\d{2})(?![\d/-])")
+_NUMERIC = re.compile(r"(?<![\d/.-])(\d{1,2})\s*[/-]\s*(\d{1,2})\s*[/-]\s*(\d{4}|\d{2})(?![\d/-])")
 
 
 @dataclass

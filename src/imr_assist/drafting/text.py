@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-_ABBREV = ("e.g.", "i.e.", "dr.", "vs.", "no.", "approx.", "etc.", "mr.", "ms.", "mrs.", "u.s.")
+_ABBREV = ("e.g.", "i.e.", "dr.", "vs.", "approx.", "etc.", "mr.", "ms.", "mrs.", "u.s.")
 _BOUNDARY = re.compile(r"(?<=[.!?])[\"')\]]?\s+(?=[A-Z(\"'\d])")
 
 MONTHS = (
@@ -27,8 +27,9 @@ def split_sentences(text: str) -> list[str]:
     start = 0
     for m in _BOUNDARY.finditer(text):
         candidate = text[start : m.start() + (len(m.group(0)) - len(m.group(0).lstrip("\"')]")))]
-        tail = candidate.rstrip().lower()
-        if tail.endswith(_ABBREV) or re.search(r"\b[A-Za-z]\.$", tail):
+        words = candidate.rstrip().lower().split()
+        last = words[-1].lstrip("(\"'") if words else ""
+        if last in _ABBREV or re.fullmatch(r"[a-z]\.", last):
             continue
         piece = text[start : m.end()].strip()
         if piece:

@@ -1,0 +1,42 @@
+"""`imr-assist draft LETTER --kind resubmission|appeal`: a draft for professional review."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from .summarize import check_format, emit, read_letter
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def draft(
+        letter: Annotated[str, typer.Argument(help="IMR letter: .txt or .pdf, or '-' for stdin")],
+        kind: Annotated[str, typer.Option("--kind", "-k", help="resubmission (new request) | appeal (WCAB)")],
+        item: Annotated[int | None, typer.Option("--item", "-i", help="only this item (1-based)")] = None,
+        db: Annotated[str | None, typer.Option("--db", help="decision index; default: the bundled demo index")] = None,
+        model: Annotated[str | None, typer.Option("--model", "-m", help="polish the draft with this model")] = None,
+        fmt: Annotated[str, typer.Option("--format", "-f", help="md | txt | html (self-contained)")] = "md",
+        output: Annotated[Path | None, typer.Option("--output", "-o", help="write the draft to this file")] = None,
+    ) -> None:
+        """Draft a resubmission rationale or a WCAB appeal checklist for the upheld items."""
+        from ..drafting import render_draft
+        from ..drafting.build import KINDS
+        from ..drafting.similar import open_decision_index
+        from .common import fail
+
+        kind = kind.lower()
+        if kind not in KINDS:
+            raise fail(f"--kind {kind}: use one of {', '.join(KINDS)}")
+        fmt = check_format(fmt)
+        if model is not None:
+            from ..drafting.polish import polish_available
+
+            if not polish_available():
+                raise fail("--model: LLM polish is not available in this build; omit --model for the checked draft")
+        record, text = read_letter(letter)
+        index = open_decision_index(db) if kind == "resubmission" else None
+        result = render_draft(record, text, kind, item=item, index=index, fmt=fmt)
+        emit(result, output)

@@ -1,0 +1,75 @@
+"""The `summarize` and `draft` commands: one command per document, one-line errors, exit codes."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+import typer
+from test_draft_support import LETTERS, MIXED
+
+from imr_assist.cli import main
+from imr_assist.cli.summarize import emit
+from imr_assist.drafting.build import DraftResult
+from imr_assist.drafting.checks import CheckResult
+
+
+def run(monkeypatch, capsys, *args: str) -> tuple[int, str, str]:
+    monkeypatch.setattr(sys, "argv", ["imr-assist", *args])
+    with pytest.raises(SystemExit) as exc:
+        main()
+    out, err = capsys.readouterr()
+    return exc.value.code or 0, out, err
+
+
+def test_summarize_prints_markdown(monkeypatch, capsys):
+    code, out, err = run(monkeypatch, capsys, "summarize", str(LETTERS[0]))
+    assert code == 0
+    assert out.startswith("# Your IMR decision in plain words")
+    assert "[[date the letter was mailed]]" in out  # not eaten as console markup
+    assert "faithfulness checks passed" in err and "reading grade" in err
+
+
+def test_draft_writes_html_file(monkeypatch, capsys, tmp_path):
+    target = tmp_path / "appeal.html"
+    code, out, err = run(
+        monkeypatch, capsys, "draft", str(MIXED[0]), "--kind", "appeal", "-f", "html", "-o", str(target)
+    )
+    assert code == 0 and out == ""
+    html = target.read_text(encoding="utf-8")
+    assert html.startswith("<!DOCTYPE html>") and "4610.6(h)" in html
+
+
+def test_resubmission_with_missing_db_is_one_line(monkeypatch, capsys, tmp_path):
+    code, out, err = run(
+        monkeypatch, capsys, "draft", str(LETTERS[0]), "--kind", "resubmission", "--db", str(tmp_path / "x.db")
+    )
+    assert code == 2 and out == ""
+    assert err.strip().count("\n") == 0 and "no such index file" in err
+
+
+@pytest.mark.parametrize(
+    "args, needle",
+    [
+        (["summarize", "no/such/letter.txt"], "no such file"),
+        (["summarize", str(LETTERS[0]), "--format", "docx"], "--format docx"),
+        (["draft", str(LETTERS[0]), "--kind", "complaint"], "--kind complaint"),
+        (["draft", str(MIXED[0]), "--kind", "appeal", "--item", "2"], "item 2 was overturned"),
+        (["draft", str(MIXED[0]), "--kind", "appeal", "--item", "7"], "items 1 to 2"),
+    ],
+)
+def test_bad_input_is_one_line_exit_2(monkeypatch, capsys, args, needle):
+    code, out, err = run(monkeypatch, capsys, *args)
+    assert code == 2
+    assert needle in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_failed_check_is_shown_and_exits_1(capsys):
+    bad = CheckResult("numbers come from the letter", False, ["number 45 is not in the letter"])
+    result = DraftResult("summary", "# x\n", "# x\n", [CheckResult("every item named", True), bad])
+    with pytest.raises(typer.Exit) as exc:
+        emit(result, None)
+    assert exc.value.exit_code == 1
+    err = capsys.readouterr().err
+    assert "check failed: numbers come from the letter: number 45 is not in the letter" in err
