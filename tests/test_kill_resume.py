@@ -110,3 +110,25 @@ def test_second_run_on_the_same_output_is_refused(tmp_path: Path) -> None:
     with JsonlWriter(out) as again:  # released on close
         again.write({"source": "b"})
     assert [json.loads(line)["source"] for line in _lines(out)] == ["a", "b"]
+
+
+def test_jsonl_that_is_not_ours_is_refused_not_truncated(tmp_path: Path) -> None:
+    letters = _letters(tmp_path / "in", 1)
+    for name, content in [("notes.jsonl", b"my notes\nmore notes\n"), ("numbers.jsonl", b"1\n2\n"),
+                          ("letter.pdf", b"%PDF-1.7\n\x00\x01binary\n")]:  # fmt: skip
+        target = tmp_path / name
+        target.write_bytes(content)
+        proc = subprocess.run([*CLI, "extract", str(letters[0]), "--jsonl", str(target)], capture_output=True)
+        err = proc.stderr.decode()
+        assert proc.returncode == 2 and "Traceback" not in err, err
+        assert "not an extract --jsonl file, left untouched" in err
+        assert target.read_bytes() == content
+
+
+def test_unwritable_outputs_are_one_line(tmp_path: Path) -> None:
+    letters = _letters(tmp_path / "in", 1)
+    for args in (["--jsonl", str(tmp_path)], ["--log", str(tmp_path)], ["--jsonl", str(letters[0] / "x.jsonl")]):
+        proc = subprocess.run([*CLI, "extract", str(letters[0]), *args], capture_output=True)
+        err = proc.stderr.decode()
+        assert proc.returncode == 2 and "Traceback" not in err, err
+        assert len(err.strip().splitlines()) == 1, err

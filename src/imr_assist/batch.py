@@ -22,22 +22,30 @@ def source_key(path: str) -> str:
 
 def done_sources(out: Path) -> set[str]:
     """Sources already written to `out`. A torn last line (a killed run) is ignored and
-    truncated away so the next append starts on a clean line."""
+    truncated away so the next append starts on a clean line.
+
+    Only a last line without its newline counts as torn (each line is written in one
+    write(2), newline last). A complete line that is not a JSON object means `out` is not
+    our output (a letter, a hand-edited file): refuse, rather than truncate someone's file."""
     if not out.exists():
         return set()
+    if out.is_dir():
+        raise InputError(f"{out}: is a folder; --jsonl needs a file")
     done: set[str] = set()
     good_bytes = 0
     with out.open("rb") as fh:
-        for raw in fh:
+        for n, raw in enumerate(fh, 1):
+            if not raw.endswith(b"\n"):
+                break
             try:
                 obj = json.loads(raw)
             except ValueError:
-                break
-            if not raw.endswith(b"\n"):
-                break
+                obj = None
+            if not isinstance(obj, dict):
+                raise InputError(f"{out}: line {n} is not a JSON record; not an extract --jsonl file, left untouched")
             good_bytes += len(raw)
             src = obj.get("source")
-            if src:
+            if isinstance(src, str) and src:
                 done.add(source_key(src))
     if good_bytes != out.stat().st_size:
         with out.open("r+b") as fh:
@@ -55,8 +63,11 @@ class JsonlWriter:
     appends meanwhile."""
 
     def __init__(self, out: Path) -> None:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        self._fd = os.open(out, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            self._fd = os.open(out, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise InputError(f"{out}: cannot write ({exc.strerror or exc})") from None
         if fcntl is not None:
             try:
                 fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

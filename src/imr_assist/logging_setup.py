@@ -13,6 +13,8 @@ import re
 import sys
 from pathlib import Path
 
+from .errors import InputError
+
 LOGGER_NAME = "imr_assist"
 
 #: Things that look like credentials: bearer tokens, sk-/org- keys, key=value query args.
@@ -58,8 +60,11 @@ def setup_logging(verbose: bool = False, log_file: Path | None = None) -> loggin
     stream.setFormatter(logging.Formatter("%(levelname)s %(message)s"))
     handlers: list[logging.Handler] = [stream]
     if log_file is not None:
-        log_file.parent.mkdir(parents=True, exist_ok=True)
-        fh = logging.FileHandler(log_file, encoding="utf-8")
+        try:
+            log_file.parent.mkdir(parents=True, exist_ok=True)
+            fh = logging.FileHandler(log_file, encoding="utf-8")
+        except OSError as exc:
+            raise InputError(f"{log_file}: cannot write the log ({exc.strerror or exc})") from None
         fh.setLevel(logging.DEBUG)
         fh.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
         handlers.append(fh)

@@ -187,7 +187,11 @@ def _batch(letters: list[str], out: Path, run: _Runner) -> int:
     """Extract many letters into `out`, skipping those already there; report failures."""
     t0 = time.perf_counter()
     writer = JsonlWriter(out)  # locks `out` before reading what is done in it
-    done = done_sources(out)
+    try:
+        done = done_sources(out)
+    except InputError:
+        writer.close()
+        raise
     todo: list[str] = []
     for p in letters:  # a letter named twice (folder + file) is done once
         key = source_key(p)
