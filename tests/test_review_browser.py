@@ -137,8 +137,11 @@ def test_eval_page_shows_mismatches(browser: Chromium, tmp_path: Path) -> None:
     first = report["suites"]["gold"]["letters"][0]
     _open(browser, index)
     assert browser.eval("document.querySelectorAll('table.letters a').length") == 3
-    browser.click("table.letters a")
-    assert browser.eval("location.pathname").endswith(f"/gold/{first['letter_id']}.html")
+    browser.click("table.letters a")  # a real navigation: wait for the letter page to load
+    assert browser.wait_for(
+        f"location.pathname.endsWith('/gold/{first['letter_id']}.html') && document.readyState === 'complete'"
+        " && !!document.getElementById('only-wrong')"
+    )
     wrong = browser.eval("Array.from(document.querySelectorAll('tr.mismatch th')).map(e => e.title)")
     assert {"patient.age", "decision", "quantity"} <= set(wrong)
     rows = browser.eval("document.querySelectorAll('#record tr.row').length")
