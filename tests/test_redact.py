@@ -252,3 +252,16 @@ def test_cli_redaction_policy_end_to_end(tmp_path, monkeypatch, url, flag, maske
     out = json.loads(res.stdout[res.stdout.index("{"):])
     assert out["redaction"] == note
     assert len(out["items"]) == 3
+
+
+def test_mask_other_strings_with_the_same_placeholders() -> None:
+    """Item headings sent alongside a masked block share its placeholders, so a value the
+    model copies from either restores to the right identifier."""
+    r = redact_text("Seen by Dr. Priya Natarajan; claim 05-WC-7781234 per Claim No. 05-WC-7781234.")
+    ph = {m.value: m.placeholder for m in r.masks}
+    heading = r.mask("Consultation with Dr. Priya Natarajan and Dr. Lee Wong: Upheld")
+    assert ph["Priya Natarajan"] in heading and "Natarajan" not in heading and "Wong" not in heading
+    new = heading[heading.index("Dr. [", heading.index(ph["Priya Natarajan"]) + 1) + 4 : heading.rindex("]") + 1]
+    assert new != ph["Priya Natarajan"] and r.restore(new) == "Lee Wong"
+    assert r.restore(heading) == "Consultation with Dr. Priya Natarajan and Dr. Lee Wong: Upheld"
+    assert r.restore(r.text) == r.original

@@ -120,11 +120,40 @@ class Redaction:
     original: str
     text: str
     masks: list[Masked] = field(default_factory=list)
+    #: placeholders given out by `mask` for other strings sent with this text
+    extra: dict[str, str] = field(default_factory=dict)
 
     @property
     def mapping(self) -> dict[str, str]:
         """placeholder -> original value (keep it local; never send or log it)."""
-        return {m.placeholder: m.value for m in self.masks}
+        out = {m.placeholder: m.value for m in self.masks}
+        out.update(self.extra)
+        return out
+
+    def mask(self, s: str) -> str:
+        """Mask another string that goes out with this text (item headings, a list of
+        requests) using the same placeholders: a value already masked keeps its token,
+        a new one gets the next free token, and `restore` knows both."""
+        hits = _find(s)
+        if not hits:
+            return s
+        by_value = {(ph[1:].split("_")[0], v): ph for ph, v in self.mapping.items()}
+        used = set(self.mapping)
+        parts, pos = [], 0
+        for start, end, kind in hits:
+            value = s[start:end]
+            ph = by_value.get((kind, value))
+            if ph is None:
+                n = 1
+                while (ph := f"[{kind}_{n}]") in used or ph in self.original or ph in s:
+                    n += 1
+                used.add(ph)
+                by_value[(kind, value)] = ph
+                self.extra[ph] = value
+            parts += [s[pos:start], ph]
+            pos = end
+        parts.append(s[pos:])
+        return "".join(parts)
 
     def restore(self, s: str) -> str:
         """Put the original values back in a string the model returned."""
