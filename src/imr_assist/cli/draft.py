@@ -37,6 +37,9 @@ def register(app: typer.Typer) -> None:
             if not polish_available():
                 raise fail("--model: LLM polish is not available in this build; omit --model for the checked draft")
         record, text = read_letter(letter)
-        index = open_decision_index(db) if kind == "resubmission" else None
-        result = render_draft(record, text, kind, item=item, index=index, fmt=fmt)
+        if kind == "appeal":
+            emit(render_draft(record, text, kind, item=item, fmt=fmt), output)
+            return
+        with open_decision_index(db) as index:
+            result = render_draft(record, text, kind, item=item, index=index, fmt=fmt)
         emit(result, output)

@@ -126,7 +126,7 @@ def check_draft(
             named.problems.append(f"item {n} ({item.request}) is not named")
             continue
         request, label = headings[n]
-        if request != item.request.strip():
+        if " ".join(request.split()) != " ".join(item.request.split()):
             named.problems.append(f"item {n} is named {request!r}, the letter says {item.request!r}")
         if LABEL_DECISION[label] != item.decision:
             decided.problems.append(f"item {n}: draft says {label!r}, the letter says {item.decision}")

@@ -34,6 +34,7 @@ def environment(html: bool = False) -> Environment:
         keep_trailing_newline=True,
     )
     env.filters["long_date"] = long_date
+    env.filters["oneline"] = oneline
     return env
 
 
@@ -42,6 +43,11 @@ def render_markdown(template: str, **context: Any) -> str:
     text = environment(False).get_template(template).render(**context)
     text = re.sub(r"\n{3,}", "\n\n", text)
     return text.strip() + "\n"
+
+
+def oneline(value: object) -> str:
+    """Collapse whitespace: letter text with line breaks must not break a heading or quote."""
+    return " ".join(str(value).split())
 
 
 @dataclass

@@ -37,16 +37,21 @@ class Precedent:
     score: float
 
 
+_DENIAL_WORDS = ("not medically necessary", "no documentation", "not documented", "there is no", "there was no")
+_CASE_WORDS = ("in this case", "in the case of", "the records", "medical records", "documented", "this patient")
+
+
 def approval_sentence(decision: IndexedDecision, matching: str = "") -> str:
     """The rationale sentence that best explains the approval, verbatim; '' if none.
 
-    Prefers sentences about this case's records ("in this case", "documented") that do not
-    announce a denial; falls back to the index's matching sentence, then the last sentence
-    saying the request is medically necessary.
+    In order: the last sentence about this case's records ("in this case", "documented")
+    with an approval cue and no denial wording; the last sentence with an approval cue;
+    the index's matching sentence when it is a whole sentence; the closing "is medically
+    necessary" sentence.
     """
     sentences = split_sentences(decision.rationale)
-    good = [s for s in sentences if has_cue(s, cues("approval")) and "not medically necessary" not in s.lower()]
-    case = [s for s in good if has_cue(s, ("in this case", "the records", "medical records", "documented"))]
+    good = [s for s in sentences if has_cue(s, cues("approval")) and not has_cue(s, _DENIAL_WORDS)]
+    case = [s for s in good if has_cue(s, _CASE_WORDS)]
     if case:
         return case[-1]
     if good:
@@ -76,32 +81,13 @@ def overturned_precedents(index: DecisionIndex, item: Item, record: Record, limi
     return out
 
 
-def open_decision_index(db: str | None) -> DecisionIndex | None:
-    """Open `db` (or the bundled demo index when `db` is None) through `imr_assist.index`.
+def open_decision_index(db: str | None):
+    """Open `db` (a SQLite file or postgresql:// URL), or the bundled demo index when None.
 
-    Returns None when the retrieval package offers no opener or no demo index exists; the
-    draft then says that no similar decisions were searched. A `db` path that does not
-    exist is the caller's input error and is raised as such.
+    Uses `imr_assist.index.open_index`: a missing file is an `InputError` (one line, exit 2),
+    and the demo index over the 64 bundled letters is built in the user cache on first use.
+    The caller closes it (it is a context manager).
     """
-    from pathlib import Path
+    from ..index import open_index
 
-    from ..errors import InputError
-
-    try:
-        from .. import index as index_pkg
-    except ImportError:  # pragma: no cover
-        return None
-    opener = getattr(index_pkg, "open_index", None)
-    if db is not None:
-        if not Path(db).exists():
-            raise InputError(f"{db}: no such index file")
-        if opener is None:
-            raise InputError("this install has no index support (imr_assist.index.open_index is missing)")
-        return opener(db)
-    default = getattr(index_pkg, "default_index_path", None)
-    if opener is None or default is None:
-        return None
-    path = default()
-    if path is None or not Path(path).exists():
-        return None
-    return opener(path)
+    return open_index(db)

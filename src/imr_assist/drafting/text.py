@@ -42,8 +42,9 @@ def split_sentences(text: str) -> list[str]:
 
 
 def has_cue(sentence: str, cue_words: tuple[str, ...]) -> bool:
+    """Does a cue occur at the start of a word ("recommend" matches "recommended", not "met" in "metabolic")?"""
     low = sentence.lower()
-    return any(c in low for c in cue_words)
+    return any(re.search(r"(?<![a-z])" + re.escape(c), low) for c in cue_words)
 
 
 def pick_sentences(
