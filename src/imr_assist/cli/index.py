@@ -73,7 +73,7 @@ def register(app: typer.Typer) -> None:
         err_console.print(
             f"indexed {letters} letters, {decisions} decisions ({rate:.0f}/s) into {where}; "
             f"{skipped} already there, {len(failures)} failed; {total} decisions in the index ({vectors})",
-            highlight=False,
+            highlight=False, soft_wrap=True,
         )
         if failures:
             raise typer.Exit(2)

@@ -102,11 +102,8 @@ class PostgresIndex(DecisionIndexBase):
         try:
             with self.con.transaction():
                 self.con.execute("CREATE EXTENSION IF NOT EXISTS vector")
-            from pgvector.psycopg import register_vector
-
-            register_vector(self.con)
             return True
-        except (psycopg.Error, ImportError):
+        except psycopg.Error:
             return False
 
     def _meta(self, key: str) -> str | None:
@@ -141,7 +138,7 @@ class PostgresIndex(DecisionIndexBase):
                 cur.execute("DELETE FROM imr_letters WHERE letter_id = ANY(%s)", (list(olds),))
                 cur.execute("INSERT INTO imr_letters VALUES (%s, %s)", (letter_id, source))
             cols = _COLUMNS + ", generic_parts, page_terms" + (", embedding" if use_vec else "")
-            ph = ", ".join(["%s"] * (18 + (1 if use_vec else 0)))
+            ph = ", ".join(["%s"] * 18 + (["%s::vector"] if use_vec else []))
             rows = []
             for n, d in enumerate(decisions):
                 row = [d.id, d.letter_id, d.item_number, d.case_number, d.request, d.decision, d.category,
@@ -149,7 +146,7 @@ class PostgresIndex(DecisionIndexBase):
                        d.rationale, d.decision_date, d.date_of_injury, d.reviewer_specialties,
                        d.generic_name.split("/") if d.generic_name else [], page_terms(d.reviewer_pages)]  # fmt: skip
                 if use_vec:
-                    row.append(np.asarray(vectors[n], np.float32))
+                    row.append(_vec_literal(vectors[n]))
                 rows.append(row)
             if rows:
                 cur.executemany(f"INSERT INTO {T} ({cols}) VALUES ({ph})", rows)
@@ -211,9 +208,9 @@ class PostgresIndex(DecisionIndexBase):
         if not self.has_vectors():
             return []
         where, args = self._where(filters, exclude_letter)
-        q = (f"SELECT id, 1 - (embedding <=> %s) FROM {T} WHERE embedding IS NOT NULL AND {where} "
-             "ORDER BY embedding <=> %s LIMIT %s")  # fmt: skip
-        v = np.asarray(vector, np.float32)
+        q = (f"SELECT id, 1 - (embedding <=> %s::vector) FROM {T} WHERE embedding IS NOT NULL AND {where} "
+             "ORDER BY embedding <=> %s::vector LIMIT %s")  # fmt: skip
+        v = _vec_literal(vector)
         return [(i, float(s)) for i, s in self.con.execute(q, [v, *args, v, n])]
 
     def _structured(self, generic_name, n, filters, exclude_letter):
@@ -242,8 +239,10 @@ class PostgresIndex(DecisionIndexBase):
     def _stored_vector(self, id):
         if not self.has_vectors():
             return None
-        row = self.con.execute(f"SELECT embedding FROM {T} WHERE id=%s", (id,)).fetchone()
-        return np.asarray(row[0], np.float32) if row and row[0] is not None else None
+        row = self.con.execute(f"SELECT embedding::text FROM {T} WHERE id=%s", (id,)).fetchone()
+        if not row or row[0] is None:
+            return None
+        return np.asarray([float(x) for x in row[0].strip("[]").split(",")], np.float32)
 
     # ---- counts and stats ------------------------------------------------------------------------------
     def count(self, filters=None) -> int:
@@ -273,6 +272,11 @@ class PostgresIndex(DecisionIndexBase):
             by_guideline_page=grouped("j.v", "CROSS JOIN LATERAL unnest(d.reviewer_pages) AS j(v)"),
             by_denial_reason=grouped("j.v", "CROSS JOIN LATERAL unnest(d.denial_reasons) AS j(v)"),
         )  # fmt: skip
+
+
+def _vec_literal(v) -> str:
+    """pgvector's text form, so no client-side adapter package is needed."""
+    return "[" + ",".join(f"{x:.7g}" for x in np.asarray(v, np.float32).tolist()) + "]"
 
 
 def _rate(overturned: int, total: int) -> float:

@@ -18,8 +18,9 @@ def decision_id(letter_id: str, number: int) -> str:
 
 
 def decision_from_item(record: Record, item: Item, number: int) -> IndexedDecision:
-    """One decided item as the index stores it (`number` is 1-based)."""
-    return IndexedDecision(
+    """One decided item as the index stores it (`number` is 1-based). The record is already
+    validated, so the model is constructed without validating again (a third of build time)."""
+    return IndexedDecision.model_construct(
         id=decision_id(record.letter_id, number),
         letter_id=record.letter_id,
         item_number=number,

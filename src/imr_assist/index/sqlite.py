@@ -35,9 +35,13 @@ from ..errors import InputError
 from .base import DecisionIndexBase, Light
 from .embed import Embedder
 from .models import IndexedDecision, IndexStats, SearchFilters, StatRow
-from .text import page_terms, tokens
+from .text import index_tokens, page_terms
 
 SCHEMA_VERSION = "1"
+ANN_MIN = 50_000  # below this many vectors, exact numpy search is fast enough
+ANN_LISTS = 256
+ANN_NPROBE = 24
+EXACT_MAX = 20_000  # a filter leaving at most this many rows is searched exactly
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
@@ -67,16 +71,6 @@ CREATE TABLE IF NOT EXISTS decisions (
 CREATE INDEX IF NOT EXISTS decisions_letter ON decisions(letter_id);
 CREATE INDEX IF NOT EXISTS decisions_generic ON decisions(generic_name);
 CREATE INDEX IF NOT EXISTS decisions_class ON decisions(drug_class);
-CREATE VIRTUAL TABLE IF NOT EXISTS decisions_fts USING fts5(
-  request, rationale, content='decisions', content_rowid='rowid', tokenize='porter unicode61'
-);
-CREATE TRIGGER IF NOT EXISTS decisions_ai AFTER INSERT ON decisions BEGIN
-  INSERT INTO decisions_fts(rowid, request, rationale) VALUES (new.rowid, new.request, new.rationale);
-END;
-CREATE TRIGGER IF NOT EXISTS decisions_ad AFTER DELETE ON decisions BEGIN
-  INSERT INTO decisions_fts(decisions_fts, rowid, request, rationale)
-  VALUES ('delete', old.rowid, old.request, old.rationale);
-END;
 """
 
 _COLUMNS = (
@@ -121,6 +115,7 @@ class _Side:
             for r in rows
         ]
         self.vectors = vectors
+        self.ann = None  # a faiss IVF index over `vectors`, for large indexes (see `_ensure_ann`)
         self.bm25 = bm25
         self.df: dict[str, int] = {}
         if bm25 is not None:
@@ -165,6 +160,32 @@ class _Side:
         if exclude_letter is not None and exclude_letter in self.letters:
             both(self.letter != self.letters[exclude_letter])
         return m
+
+    def vector_top(self, q: np.ndarray, n: int, mask: np.ndarray | None) -> list[tuple[str, float]]:
+        """Cosine top-n: exact over the filtered rows when few, else the IVF index (when built)."""
+        assert self.vectors is not None
+        selected = self.n if mask is None else int(mask.sum())
+        if selected == 0:
+            return []
+        if self.ann is not None and selected > EXACT_MAX:
+            import faiss
+
+            params = faiss.SearchParametersIVF(nprobe=ANN_NPROBE)
+            if mask is not None:
+                bits = np.packbits(mask, bitorder="little")
+                params = faiss.SearchParametersIVF(
+                    nprobe=ANN_NPROBE, sel=faiss.IDSelectorBitmap(self.n, faiss.swig_ptr(bits))
+                )
+            scores, idx = self.ann.search(q.reshape(1, -1), n, params=params)
+            return [(self.ids[i], float(sc)) for sc, i in zip(scores[0], idx[0], strict=True) if i >= 0]
+        if mask is None or selected > self.n // 2:
+            return self.top(self.vectors @ q, n, mask, positive=False)
+        rows = np.flatnonzero(mask)
+        scores = self.vectors[rows] @ q
+        k = min(n, len(rows))
+        part = np.argpartition(-scores, k - 1)[:k] if k < len(rows) else np.arange(len(rows))
+        part = part[np.argsort(-scores[part], kind="stable")]
+        return [(self.ids[rows[i]], float(scores[i])) for i in part]
 
     def top(self, scores: np.ndarray, n: int, mask: np.ndarray | None, positive: bool) -> list[tuple[str, float]]:
         if mask is not None:
@@ -249,9 +270,9 @@ class SQLiteIndex(DecisionIndexBase):
                 blob = vectors[n].astype(np.float32).tobytes() if vectors is not None else None
                 rows.append((
                     d.id, d.letter_id, d.item_number, d.case_number, d.request, d.decision, d.category,
-                    d.drug_class, d.generic_name, json.dumps(d.denial_reasons), json.dumps(d.reviewer_guidelines),
-                    json.dumps(d.reviewer_pages), json.dumps(page_terms(d.reviewer_pages)), d.rationale,
-                    d.decision_date, d.date_of_injury, json.dumps(d.reviewer_specialties), blob,
+                    d.drug_class, d.generic_name, _js(d.denial_reasons), _js(d.reviewer_guidelines),
+                    _js(d.reviewer_pages), _js(page_terms(d.reviewer_pages)), d.rationale,
+                    d.decision_date, d.date_of_injury, _js(d.reviewer_specialties), blob,
                 ))  # fmt: skip
             cur.executemany(
                 f"INSERT INTO decisions ({_COLUMNS}, page_terms, embedding) "
@@ -275,7 +296,9 @@ class SQLiteIndex(DecisionIndexBase):
         return self.path.with_name(self.path.name + ".side")
 
     def flush(self) -> None:
-        self._ensure_side()
+        side = self._ensure_side()
+        if self.has_vectors():
+            self._ensure_ann(side)
 
     def _ensure_side(self) -> _Side:
         gen = self._meta("generation")
@@ -316,7 +339,7 @@ class SQLiteIndex(DecisionIndexBase):
         for (text,) in self.con.execute(
             "SELECT request || ' ' || coalesce(generic_name, '') || ' ' || rationale FROM decisions ORDER BY rowid"
         ):
-            corpus.append(tokens(text) or ["_"])
+            corpus.append(index_tokens(text) or ["_"])
         bm25 = bm25s.BM25()
         bm25.index(corpus, show_progress=False)
         if self.side_cache:
@@ -349,8 +372,41 @@ class SQLiteIndex(DecisionIndexBase):
         side = self._ensure_side()
         if side.vectors is None or not self.has_vectors():
             return []
-        scores = side.vectors @ np.asarray(vector, np.float32)
-        return side.top(scores, n, side.mask(filters, exclude_letter), positive=False)
+        self._ensure_ann(side)
+        return side.vector_top(np.asarray(vector, np.float32), n, side.mask(filters, exclude_letter))
+
+    def _ensure_ann(self, side: _Side) -> None:
+        """Large indexes search vectors through a faiss IVF index (inner product, 256 lists,
+        16 probed): ~1 ms instead of a full 100k x 384 scan. Built once per generation and
+        cached in the side folder; without faiss (or below ANN_MIN rows) search is exact."""
+        if side.ann is not None or side.vectors is None or side.n < ANN_MIN:
+            return
+        try:
+            import faiss
+        except ImportError:
+            return
+        path = self._side_dir() / f"ivf-{self._side_gen}.faiss"
+        if path.exists():
+            try:
+                ann = faiss.read_index(str(path))
+                if ann.ntotal == side.n:
+                    side.ann = ann
+                    return
+            except RuntimeError:
+                pass
+        nlist = ANN_LISTS
+        ann = faiss.IndexIVFFlat(faiss.IndexFlatIP(side.vectors.shape[1]), side.vectors.shape[1], nlist,
+                                 faiss.METRIC_INNER_PRODUCT)  # fmt: skip
+        rng = np.random.default_rng(0)
+        sample = side.vectors[rng.choice(side.n, min(side.n, nlist * 50), replace=False)]
+        ann.train(np.ascontiguousarray(sample))
+        ann.add(np.ascontiguousarray(side.vectors))
+        side.ann = ann
+        if self.side_cache and self._side_dir().exists():
+            with contextlib.suppress(OSError, RuntimeError):
+                for old in self._side_dir().glob("ivf-*.faiss"):
+                    old.unlink()
+                faiss.write_index(ann, str(path))
 
     def _structured(self, generic_name, n, filters, exclude_letter):
         side = self._ensure_side()
@@ -449,6 +505,10 @@ class SQLiteIndex(DecisionIndexBase):
             by_guideline_page=grouped("j.value", ", json_each(d.reviewer_pages) AS j"),
             by_denial_reason=grouped("j.value", ", json_each(d.denial_reasons) AS j"),
         )  # fmt: skip
+
+
+def _js(values: list[str]) -> str:
+    return json.dumps(values) if values else "[]"
 
 
 def _rate(overturned: int, total: int) -> float:

@@ -15,18 +15,23 @@ _STOP_TEXT = """a about above after again against all am an and any are as at be
     records treatment"""
 STOPWORDS = frozenset(_STOP_TEXT.split())
 
-_WORD = re.compile(r"[a-z0-9]+(?:[./-][a-z0-9]+)*")
 _SENT = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\"'])")
 
 
 def tokens(text: str) -> list[str]:
-    """Lower-case word tokens (drug strengths like '7.5/325mg' are split into parts), no stopwords."""
-    out: list[str] = []
-    for m in _WORD.finditer(text.lower()):
-        for part in re.split(r"[./-]", m.group(0)):
-            if len(part) >= 2 and part not in STOPWORDS:
-                out.append(part)
-    return out
+    """Lower-case word tokens of 2+ letters/digits ('7.5/325mg' -> '325mg'), no stopwords."""
+    return [t for t in index_tokens(text) if len(t) >= 2 and t not in STOPWORDS]
+
+
+_ASCII_ALNUM = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+_FOLD = str.maketrans({c: " " for c in map(chr, range(0x3000)) if c not in _ASCII_ALNUM})
+
+
+def index_tokens(text: str) -> list[str]:
+    """Fast tokens for indexing (ASCII punctuation -> space, split, lower case). Same words as
+    `tokens` for queries; stopwords stay (BM25's idf makes them nearly free, and skipping the
+    filter halves the tokenizing time)."""
+    return text.lower().translate(_FOLD).split()
 
 
 def query_terms(*texts: str, limit: int | None = None) -> list[str]:
