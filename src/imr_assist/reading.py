@@ -17,8 +17,9 @@ import numpy as np
 
 from .errors import InputError
 
-#: Letters beyond this size are not IMR letters (the longest real ones are ~100 KB).
-MAX_BYTES = 20 * 1024 * 1024
+#: Letters beyond this size are not IMR letters (the longest real ones are ~100 KB; a
+#: 200-item letter is ~500 KB); the bound keeps a stray huge file from costing minutes.
+MAX_BYTES = 5 * 1024 * 1024
 
 
 #: Lookup table: is this code point whitespace (what `\\s` matches)?
