@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from .common import err_console
 from .summarize import check_format, emit, read_letter
 
 
@@ -31,15 +32,23 @@ def register(app: typer.Typer) -> None:
         if kind not in KINDS:
             raise fail(f"--kind {kind}: use one of {', '.join(KINDS)}")
         fmt = check_format(fmt)
+        complete = None
         if model is not None:
-            from ..drafting.polish import polish_available
+            from ..drafting.polish import instructor_completer, polish_available, resolve_config
 
             if not polish_available():
-                raise fail("--model: LLM polish is not available in this build; omit --model for the checked draft")
+                raise fail("--model: the LLM client (imr_assist.llm) is not installed; omit --model")
+            complete = instructor_completer(resolve_config(model))
         record, text = read_letter(letter)
         if kind == "appeal":
-            emit(render_draft(record, text, kind, item=item, fmt=fmt), output)
-            return
-        with open_decision_index(db) as index:
-            result = render_draft(record, text, kind, item=item, index=index, fmt=fmt)
+            result = render_draft(record, text, kind, item=item, fmt=fmt)
+        else:
+            with open_decision_index(db) as index:
+                result = render_draft(record, text, kind, item=item, index=index, fmt=fmt)
+        if complete is not None:
+            from ..drafting.polish import polish
+
+            outcome = polish(result, record, text, result.item_numbers, complete, fmt)
+            err_console.print(outcome.notice, highlight=False, markup=False)
+            result = outcome.result
         emit(result, output)

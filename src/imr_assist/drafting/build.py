@@ -36,6 +36,7 @@ class DraftResult:
     checks: list[CheckResult]
     cited: dict[str, IndexedDecision | None] = field(default_factory=dict)
     grade: float | None = None
+    item_numbers: list[int] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -90,7 +91,7 @@ def _finish(
         md, record, letter_text, item_numbers=numbers, cited=cited,
         require_overturned_citations=kind == "resubmission", require_draft_mark=True, derived_dates=derived,
     )  # fmt: skip
-    return DraftResult(kind, md, convert(md, fmt, title), checks, cited or {})
+    return DraftResult(kind, md, convert(md, fmt, title), checks, cited or {}, item_numbers=numbers)
 
 
 def render_summary(record: Record, letter_text: str, fmt: str = "md") -> DraftResult:

@@ -74,7 +74,7 @@ def dates_in(text: str) -> set[str]:
     return found
 
 
-def _strip_dates(text: str) -> str:
+def strip_dates(text: str) -> str:
     for rx in (_LONG_DATE, _ISO, _NUMERIC, _MONTH_YEAR):
         text = rx.sub(" ", text)
     return text
@@ -148,7 +148,7 @@ def check_draft(
     problems = [f"date {d} is not in the letter" for d in bad_dates]
     results.append(CheckResult("dates come from the letter", not bad_dates, problems))
     ok_numbers = set().union(*(numbers_in(s) for s in sources)) | allowed_numbers()
-    bad_numbers = sorted(numbers_in(_strip_dates(body)) - ok_numbers, key=lambda s: float(s))
+    bad_numbers = sorted(numbers_in(strip_dates(body)) - ok_numbers, key=lambda s: float(s))
     problems = [f"number {n} is not in the letter" for n in bad_numbers]
     results.append(CheckResult("numbers come from the letter", not bad_numbers, problems))
 

@@ -1,0 +1,137 @@
+"""LLM polish: the validator, the re-ask loop through instructor, and the fallback.
+
+HTTP is stubbed with an httpx MockTransport that plays a scripted OpenAI-compatible
+server (no network, no key): these tests pin our validation and fallback logic. The
+recorded-cassette test against a real model lives with the LLM client's cassettes.
+"""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+import pytest
+from pydantic import ValidationError
+from test_draft_support import LETTERS, MIXED, corpus_index, letter
+
+from imr_assist.drafting import render_draft
+from imr_assist.drafting.polish import (
+    ModelRejected,
+    PolishedDraft,
+    instructor_completer,
+    polish,
+    polish_available,
+    source_texts,
+)
+
+pytestmark = pytest.mark.skipif(not polish_available(), reason="imr_assist.llm is not installed")
+
+
+def _draft(path=LETTERS[0], kind="appeal"):
+    record, text = letter(path)
+    index = corpus_index() if kind == "resubmission" else None
+    return record, text, render_draft(record, text, kind, index=index)
+
+
+def _answer(record, numbers, first_source="letter", extra=""):
+    sections = [
+        {
+            "item": None,
+            "heading": "",
+            "sentences": [{"text": "This draft covers the items below.", "sources": [first_source]}],
+        }
+    ]  # noqa: E501
+    for n in numbers:
+        sentence = f"The reviewer decided on {record.items[n - 1].request}.{extra}"
+        sections.append({"item": n, "heading": "", "sentences": [{"text": sentence, "sources": ["letter"]}]})
+    return {"sections": sections}
+
+
+def test_validator_rejects_uncited_unknown_and_invented():
+    record, text, draft = _draft()
+    ctx = {"sources": source_texts(text, draft.cited)}
+    ok = _answer(record, draft.item_numbers)
+    assert PolishedDraft.model_validate(ok, context=ctx).sections
+    for bad, needle in [
+        (_answer(record, [1], first_source="CM00-0000000#1"), "unknown source ids"),
+        ({"sections": [{"item": 1, "sentences": [{"text": "It was denied.", "sources": []}]}]}, "at least one source"),
+        (_answer(record, [1], extra=" It was taken for 45 days."), "45"),
+        (_answer(record, [1], extra=" The visit was on March 3, 2019."), "2019-03-03"),
+    ]:
+        with pytest.raises(ValidationError, match=needle):
+            PolishedDraft.model_validate(bad, context=ctx)
+
+
+def test_polish_keeps_headings_from_the_record_and_passes_checks():
+    record, text, draft = _draft(MIXED[0], "resubmission")
+    cited = next(iter(draft.cited))
+    answer = _answer(record, draft.item_numbers)
+    answer["sections"][1]["sentences"].append({"text": "A similar request was approved.", "sources": [cited]})
+
+    def complete(messages, context):
+        assert "CHECKED DRAFT" in messages[1]["content"] and cited in messages[1]["content"]
+        return PolishedDraft.model_validate(answer, context=context)
+
+    out = polish(draft, record, text, draft.item_numbers, complete, "md")
+    assert out.polished, out.notice
+    assert out.result.ok
+    assert f"## Item 1: {record.items[0].request} — Upheld" in out.result.markdown
+    assert f"`{cited}`" in out.result.markdown and "DRAFT for professional review" in out.result.markdown
+
+
+@pytest.mark.parametrize("failure", ["rejected", "missing item"])
+def test_polish_falls_back_to_the_checked_draft(failure):
+    record, text, draft = _draft()
+
+    def complete(messages, context):
+        if failure == "rejected":
+            raise ModelRejected("sentence cites nothing")
+        return PolishedDraft.model_validate(_answer(record, draft.item_numbers[:1]), context=context)
+
+    out = polish(draft, record, text, draft.item_numbers, complete, "md")
+    assert not out.polished and out.result is draft
+    assert "showing the checked draft" in out.notice
+
+
+class ScriptedServer:
+    """An OpenAI-compatible /chat/completions that answers from a script, recording requests."""
+
+    def __init__(self, answers: list[dict]) -> None:
+        self.answers = answers
+        self.requests: list[dict] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(json.loads(request.content))
+        content = json.dumps(self.answers[min(len(self.requests), len(self.answers)) - 1])
+        return httpx.Response(200, json={
+            "id": "x", "object": "chat.completion", "created": 0, "model": "stub",
+            "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": content}}],
+            "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+        })  # fmt: skip
+
+
+def _config():
+    from imr_assist.llm.config import LLMConfig
+
+    return LLMConfig(model="stub", base_url="http://127.0.0.1:8080/v1", mode="json", max_retries=2)
+
+
+def test_instructor_reasks_with_the_validation_error_then_succeeds():
+    record, text, draft = _draft()
+    bad = _answer(record, draft.item_numbers, extra=" It was taken for 45 days.")
+    server = ScriptedServer([bad, _answer(record, draft.item_numbers)])
+    complete = instructor_completer(_config(), httpx.Client(transport=httpx.MockTransport(server)))
+    out = polish(draft, record, text, draft.item_numbers, complete, "md")
+    assert out.polished, out.notice
+    assert len(server.requests) == 2
+    assert "45" in json.dumps(server.requests[1]["messages"][-1])  # the error went back to the model
+
+
+def test_instructor_gives_up_and_falls_back():
+    record, text, draft = _draft()
+    bad = _answer(record, draft.item_numbers, first_source="NOPE#1")
+    server = ScriptedServer([bad])
+    complete = instructor_completer(_config(), httpx.Client(transport=httpx.MockTransport(server)))
+    out = polish(draft, record, text, draft.item_numbers, complete, "md")
+    assert not out.polished and out.result is draft
+    assert len(server.requests) == 3  # first try + max_retries re-asks
