@@ -34,6 +34,7 @@ import numpy as np
 from ..errors import InputError
 from .base import DecisionIndexBase, Light
 from .embed import Embedder
+from .lexical import build_bm25
 from .models import IndexedDecision, IndexStats, SearchFilters, StatRow
 from .text import index_tokens, page_terms
 
@@ -340,8 +341,7 @@ class SQLiteIndex(DecisionIndexBase):
             "SELECT request || ' ' || coalesce(generic_name, '') || ' ' || rationale FROM decisions ORDER BY rowid"
         ):
             corpus.append(index_tokens(text) or ["_"])
-        bm25 = bm25s.BM25()
-        bm25.index(corpus, show_progress=False)
+        bm25 = build_bm25(corpus)
         if self.side_cache:
             try:
                 tmp = Path(tempfile.mkdtemp(prefix=".side-", dir=self.path.parent))
