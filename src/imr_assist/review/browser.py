@@ -60,6 +60,10 @@ os.execv(sys.argv[3], sys.argv[3:])
 """
 
 
+#: DevTools errors that mean "the page is being replaced": retry, do not fail.
+_NAVIGATING = ("navigated or closed", "context was destroyed", "Cannot find context")
+
+
 class BrowserError(RuntimeError):
     """Chromium is missing, did not start, or a DevTools command failed."""
 
@@ -183,9 +187,20 @@ class Chromium:
         raise BrowserError(f"{url}: did not load")
 
     def eval(self, expression: str) -> Any:
-        """Evaluate JavaScript in the page and return its (JSON) value."""
-        result = self.send("Runtime.evaluate", {"expression": expression, "returnByValue": True,
-                                                "awaitPromise": True})
+        """Evaluate JavaScript in the page and return its (JSON) value.
+
+        While a navigation is under way (a clicked link) there is no page to evaluate in;
+        Chromium says so, and the call is retried until the new page exists."""
+        deadline = time.monotonic() + self.timeout
+        while True:
+            try:
+                result = self.send("Runtime.evaluate", {"expression": expression, "returnByValue": True,
+                                                        "awaitPromise": True})
+                break
+            except BrowserError as exc:
+                if not any(m in str(exc) for m in _NAVIGATING) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
         if "exceptionDetails" in result:
             details = result["exceptionDetails"]
             text = details.get("exception", {}).get("description") or details.get("text")
