@@ -11,29 +11,41 @@ tf part = tf / (tf + k1 (1 - b + b |d| / avgdl)).
 
 from __future__ import annotations
 
+from array import array
+from collections.abc import Iterable
+
 import numpy as np
 
 
-def build_bm25(corpus_tokens: list[list[str]], k1: float = 1.5, b: float = 0.75):
-    """A `bm25s.BM25` (method 'lucene') over `corpus_tokens`, built vectorised."""
+def build_bm25(corpus_tokens: Iterable[list[str]], k1: float = 1.5, b: float = 0.75):
+    """A `bm25s.BM25` (method 'lucene') over `corpus_tokens` (any iterable: consumed once,
+    token strings are not kept), built vectorised."""
     import bm25s
 
-    n = len(corpus_tokens)
     vocab: dict[str, int] = {}
     setdefault = vocab.setdefault
-    flat = np.fromiter((setdefault(t, len(vocab)) for doc in corpus_tokens for t in doc), np.int64)
-    lens = np.fromiter(map(len, corpus_tokens), np.int64, n)
+    flat = array("q")
+    lengths = array("q")
+    for doc in corpus_tokens:
+        flat.extend([setdefault(t, len(vocab)) for t in doc])
+        lengths.append(len(doc))
+    n = len(lengths)
+    lens = np.frombuffer(lengths, np.int64) if n else np.zeros(0, np.int64)
     if "" not in vocab:  # bm25s's empty token, scored for empty queries
         vocab[""] = len(vocab)
     n_vocab = len(vocab)
-    docs = np.repeat(np.arange(n, dtype=np.int64), lens)
-    keys, tf = np.unique(flat * max(n, 1) + docs, return_counts=True)  # token-major: CSC order
+    keys = np.frombuffer(flat, np.int64) * max(n, 1) if len(flat) else np.zeros(0, np.int64)
+    keys = keys + np.repeat(np.arange(n, dtype=np.int64), lens)
+    del flat
+    keys, tf = np.unique(keys, return_counts=True)  # token-major: CSC order
     tok, doc = np.divmod(keys, max(n, 1))
+    del keys
     df = np.bincount(tok, minlength=n_vocab)
     idf = np.log1p((n - df + 0.5) / (df + 0.5))
     avg = float(lens.mean()) if n else 1.0
     norm = k1 * (1 - b + b * lens[doc] / (avg or 1.0))
     data = (idf[tok] * (tf / (tf + norm))).astype(np.float32)
+    del norm, tok, tf
     indptr = np.zeros(n_vocab + 1, np.int64)
     np.cumsum(df, out=indptr[1:])
     bm = bm25s.BM25(k1=k1, b=b, method="lucene")

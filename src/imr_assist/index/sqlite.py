@@ -42,7 +42,7 @@ SCHEMA_VERSION = "1"
 ANN_MIN = 50_000  # below this many vectors, exact numpy search is fast enough
 ANN_LISTS = 256
 ANN_NPROBE = 24
-EXACT_MAX = 20_000  # a filter leaving at most this many rows is searched exactly
+EXACT_MAX = 2_000  # a filter leaving at most this many rows is searched exactly (else IVF + selector)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
@@ -318,8 +318,11 @@ class SQLiteIndex(DecisionIndexBase):
         vectors = None
         if want_vectors and rows:
             dim = int(self._meta("embed_dim") or 0)
-            zero = bytes(4 * dim)
-            vectors = np.frombuffer(b"".join(v if v is not None else zero for v in vecs), np.float32).reshape(-1, dim)
+            vectors = np.zeros((len(rows), dim), np.float32)
+            for i, v in enumerate(vecs):
+                if v is not None:
+                    vectors[i] = np.frombuffer(v, np.float32)
+            del vecs
         bm25 = self._load_or_build_bm25(gen, rows) if rows else None
         self._side, self._side_gen = _Side(rows, vectors, bm25), gen
         return self._side
@@ -336,12 +339,10 @@ class SQLiteIndex(DecisionIndexBase):
                     return bm25s.BM25.load(str(side / "bm25"), mmap=False, show_progress=False)
             except (OSError, ValueError, KeyError):
                 pass
-        corpus = []
-        for (text,) in self.con.execute(
+        texts = self.con.execute(
             "SELECT request || ' ' || coalesce(generic_name, '') || ' ' || rationale FROM decisions ORDER BY rowid"
-        ):
-            corpus.append(index_tokens(text) or ["_"])
-        bm25 = build_bm25(corpus)
+        )
+        bm25 = build_bm25(index_tokens(text) or ["_"] for (text,) in texts)
         if self.side_cache:
             try:
                 tmp = Path(tempfile.mkdtemp(prefix=".side-", dir=self.path.parent))
