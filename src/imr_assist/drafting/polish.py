@@ -16,6 +16,7 @@ Endpoint, key, mode and cassette settings come from the shared `imr_assist.llm.c
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -182,6 +183,9 @@ def instructor_completer(cfg: Any, http_client: Any = None) -> Completer:
             schema = PolishedDraft.model_json_schema()
             extra = {"extra_body": {"response_format": {"type": "json_object", "schema": schema}}}
         cassette = cassette_path(cfg.cassette_dir, "draft-polish") if cfg.cassette_dir else None
+        quiet = logging.getLogger("instructor")  # it logs each failed attempt; we report one line
+        level = quiet.level
+        quiet.setLevel(logging.CRITICAL)
         try:
             with use_cassette(cassette, cfg.record_mode):
                 return client.chat.completions.create(
@@ -190,11 +194,16 @@ def instructor_completer(cfg: Any, http_client: Any = None) -> Completer:
                 )  # fmt: skip
         except Exception as exc:
             kind = classify(exc)
+            where = cfg.base_url or "the OpenAI API"
             if kind in {"missing", "connect", "auth", "transient"}:
-                raise EndpointError(f"--model {model}: the model endpoint cannot be used ({kind})") from None
+                why = {"missing": "no recorded answer in the cassette", "connect": "unreachable",
+                       "auth": "API key refused", "transient": "kept failing"}[kind]  # fmt: skip
+                raise EndpointError(f"--model {model}: model endpoint {where}: {why}") from None
             if type(exc).__name__ in {"InstructorRetryException", "ValidationError"}:
                 raise ModelRejected(str(exc).strip().splitlines()[0][:200]) from None
             raise
+        finally:
+            quiet.setLevel(level)
 
     return complete
 
