@@ -112,7 +112,7 @@ def render_summary(record: Record, letter_text: str, fmt: str = "md") -> DraftRe
 
 
 def _item_context(n: int, item: Item) -> dict[str, Any]:
-    criteria = pick_sentences(item.rationale, cues("criteria"), cues("outcome"))
+    criteria = pick_sentences(item.rationale, cues("criteria"), cues("outcome") + cues("not_criteria"))
     facts = [
         s for s in split_sentences(item.rationale)
         if (has_cue(s, cues("facts")) or dates_in(s)) and not has_cue(s, cues("outcome"))
