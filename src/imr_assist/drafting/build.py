@@ -76,7 +76,7 @@ def _select(record: Record, item: int | None, decisions: tuple[str, ...]) -> lis
     return chosen
 
 
-def _finish(
+def finish_draft(
     kind: str,
     md: str,
     record: Record,
@@ -86,6 +86,7 @@ def _finish(
     title: str,
     cited: dict[str, IndexedDecision | None] | None = None,
 ) -> DraftResult:
+    """Run the faithfulness checks on the Markdown and convert it to the requested format."""
     derived = [d for d in [_deadline(record)["if_mailed_that_day"]] if d]
     checks = check_draft(
         md, record, letter_text, item_numbers=numbers, cited=cited,
@@ -103,7 +104,7 @@ def render_summary(record: Record, letter_text: str, fmt: str = "md") -> DraftRe
     body = render_markdown("summary.md.j2", glossary=[], **ctx)
     terms = [(t, d) for t, d in glossary().items() if re.search(rf"\b{re.escape(t)}\b", body)]
     md = render_markdown("summary.md.j2", glossary=terms, **ctx)
-    result = _finish("summary", md, record, letter_text, numbers, fmt, f"IMR decision summary — {ctx['label']}")
+    result = finish_draft("summary", md, record, letter_text, numbers, fmt, f"IMR decision summary — {ctx['label']}")
     grade = summary_grade(md)
     result.grade = grade
     ok = grade <= MAX_GRADE
@@ -151,4 +152,4 @@ def render_draft(
         deadline=_deadline(record), index_available=index is not None,
     )  # fmt: skip
     title = f"DRAFT {kind} — {letter_label(record)}"
-    return _finish(kind, md, record, letter_text, numbers, fmt, title, cited)
+    return finish_draft(kind, md, record, letter_text, numbers, fmt, title, cited)

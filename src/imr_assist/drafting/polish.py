@@ -25,7 +25,7 @@ from pydantic import BaseModel, Field, ValidationInfo, field_validator, model_va
 
 from ..index.models import IndexedDecision
 from ..schema import Record
-from .build import DraftResult, _finish, letter_label
+from .build import DraftResult, finish_draft, letter_label
 from .checks import PLACEHOLDER, dates_in, numbers_in, strip_dates
 from .data import allowed_numbers
 from .render import environment, render_markdown
@@ -143,7 +143,7 @@ def polish(
         sections=answer.sections, letter_source=LETTER_SOURCE,
     )  # fmt: skip
     title = f"DRAFT {draft.kind} (polished) — {letter_label(record)}"
-    polished = _finish(draft.kind, md, record, letter_text, item_numbers, fmt, title, draft.cited)
+    polished = finish_draft(draft.kind, md, record, letter_text, item_numbers, fmt, title, draft.cited)
     if not polished.ok:
         failed = "; ".join(f"{c.name}: {', '.join(c.problems)}" for c in polished.checks if not c.ok)
         return PolishOutcome(
