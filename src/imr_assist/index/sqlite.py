@@ -1,22 +1,20 @@
 """The default backend: one SQLite file is the store of record; scoring runs beside it.
 
-Why this split (measured on this 2-core machine, 100k synthetic rationales, see
-bench/retrieval.py): SQLite FTS5 `bm25()` needs ~70 ms p50 / ~150 ms p95 for a 3–5 word OR
-query, and far more for the 40-term queries an item makes, while `bm25s` (BM25 as a sparse
-matrix) scores the whole collection in ~1–3 ms and numpy does exact cosine over 100k × 384
-vectors in ~6 ms. So:
+Why this split (bench/retrieval.py, 100k decisions, this 2-core machine shared with other
+work): an FTS5 `bm25()` OR query of 3–5 words took 47 ms p50 / 188 ms p95, and item
+queries use up to 32 terms; BM25 as a sparse matrix (bm25s) scores all 100k in ~3 ms, and
+cosine over the vectors (exact numpy, or a faiss IVF index past 50k rows) in ~4 ms. So:
 
-* `decisions` (SQLite) holds every field, the embedding (float32 BLOB) and a `letters`
-  table (letter -> source file, for resuming); an FTS5 table (porter, over request +
-  rationale) is kept in step by triggers for ad-hoc SQL (`MATCH`) and as the ground truth
-  the side index is checked against in tests. Stats run in SQL.
-* a side index in memory (and cached on disk next to the file, `<db>.side/`, keyed by a
-  generation counter the writers bump) holds the bm25s matrix, the vector matrix and the
-  columns that filters and boosts read, as numpy arrays. A stale side index (another
-  process wrote) is rebuilt on the next query.
+* `decisions` (SQLite) holds every field and the embedding (float32 BLOB); `letters` maps
+  each letter to the file it came from (for resuming). Stats and counts run in SQL. No
+  FTS5 table is kept: nothing would read it, and it costs build time.
+* a side index in memory (cached on disk next to the file, `<db>.side/`, keyed by a
+  generation counter every writer bumps) holds the BM25 matrix, the vectors (and IVF
+  index) and the columns that filters and boosts read, as numpy arrays. A stale side index
+  (another process wrote) is rebuilt on the next query; `index` rebuilds it once at the end.
 
 Writers replace a letter's rows in one transaction, so re-indexing is idempotent and a
-killed batch keeps every letter committed before it.
+killed batch keeps every chunk committed before it (`index` commits every 64 letters).
 """
 
 from __future__ import annotations
