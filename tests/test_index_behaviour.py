@@ -31,6 +31,8 @@ EXAMPLES = sorted((ROOT / "eval" / "letters").glob("*.txt"))
 # ---- a real PostgreSQL for the session ---------------------------------------------------------
 
 def _pg_bindir() -> str | None:
+    """IMR_PG_BIN (e.g. a build with pgvector), else pg_ctl on PATH, else Debian's
+    /usr/lib/postgresql/*/bin."""
     cands = [os.environ.get("IMR_PG_BIN", "")]
     if shutil.which("pg_ctl"):
         cands.append(os.path.dirname(shutil.which("pg_ctl")))
@@ -292,3 +294,39 @@ def test_exclude_same_letter_can_be_turned_off(corpus_index, corpus_records):
     hits = corpus_index.similar_to_item(rec.items[0], rec, k=1, exclude_same_letter=False)
     assert hits[0].decision.id == f"{rec.letter_id}#1"
     assert all(h.decision.letter_id != rec.letter_id for h in corpus_index.similar_to_item(rec.items[0], rec, k=10))
+
+
+class _HashEmbedder:
+    """Deterministic bag-of-words hashing vectors: tests the vector plumbing, not a model."""
+
+    name = "fake-hash-64"
+    dim = 64
+
+    def encode(self, texts):
+        import numpy as np
+
+        out = np.zeros((len(texts), self.dim), np.float32)
+        for i, t in enumerate(texts):
+            for w in t.lower().split():
+                out[i, sum(map(ord, w)) % self.dim] += 1.0
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return out / np.where(norms == 0, 1, norms)
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_vectors_hybrid_and_filters(backend, request, tmp_path, corpus_records):
+    if backend == "sqlite":
+        ix = open_index(tmp_path / "v.db", embedder=_HashEmbedder(), create=True)
+    else:
+        ix = open_index(request.getfixturevalue("fresh_pg_url"), embedder=_HashEmbedder(), create=True)
+    with ix:
+        ix.add_records(corpus_records[:20])
+        if not ix.has_vectors():
+            pytest.skip("this PostgreSQL has no pgvector extension (lexical path tested above)")
+        rec = next(r for r in corpus_records[:20] if r.items)
+        hits = ix.similar_to_item(rec.items[0], rec, k=1, mode="vector", exclude_same_letter=False)
+        assert hits[0].decision.id == f"{rec.letter_id}#1" and hits[0].vector_rank == 1
+        both = ix.search(rec.items[0].request, k=5)
+        assert any(h.vector_rank for h in both) and any(h.lexical_rank for h in both)
+        up = ix.search("therapy", k=30, filters=SearchFilters(decision="upheld"), mode="vector")
+        assert up and all(h.decision.decision == "upheld" for h in up)
