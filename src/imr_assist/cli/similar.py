@@ -77,7 +77,7 @@ def register(app: typer.Typer) -> None:
         try:
             filters = make_filters(decision, drug_class, generic, category, guideline, reason, specialty)
             groups = []
-            with open_index(db) as ix:
+            with open_index(db, embedder="none" if mode == "lexical" else "auto") as ix:
                 if mode == "vector" and not ix.has_vectors():
                     raise InputError("this index has no vectors (index with --embed, needs the [embed] extra)")
                 if query is not None:
