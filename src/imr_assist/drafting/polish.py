@@ -80,14 +80,24 @@ def _strip(text: str) -> str:
     return strip_dates(re.sub(r"Item \d+", " ", text))
 
 
+# Bounds keep a small model under a JSON-schema grammar from looping (empty sections forever).
 class PolishedSection(BaseModel):
     item: int | None = Field(None, description="the item number this section covers, or null for the opening")
-    heading: str = ""
-    sentences: list[PolishedSentence]
+    sentences: list[PolishedSentence] = Field(min_length=1, max_length=8)
 
 
 class PolishedDraft(BaseModel):
-    sections: list[PolishedSection]
+    sections: list[PolishedSection] = Field(min_length=1, max_length=9)
+
+    @model_validator(mode="after")
+    def _one_section_per_item(self, info: ValidationInfo) -> PolishedDraft:
+        wanted = (info.context or {}).get("item_numbers")
+        if wanted is None:
+            return self
+        got = [s.item for s in self.sections if s.item is not None]
+        if sorted(got) != sorted(wanted):
+            raise ValueError(f"write exactly one section per item {sorted(wanted)} (set its 'item'); got {got}")
+        return self
 
 
 class Completer(Protocol):
@@ -103,13 +113,13 @@ class PolishOutcome:
     notice: str
 
 
-def messages_for(draft: DraftResult, record: Record, letter_text: str, item_numbers: list[int]) -> list[dict[str, str]]:
+def messages_for(draft: DraftResult, record: Record, item_numbers: list[int]) -> list[dict[str, str]]:
     env = environment(False)
     decisions = [d for d in draft.cited.values() if d is not None]
     audience = "treating physician" if draft.kind == "resubmission" else "workers' compensation attorney"
     system = env.get_template(SYSTEM_TEMPLATE).render(audience=audience, decision_ids=[d.id for d in decisions])
     user = env.get_template(USER_TEMPLATE).render(
-        kind=draft.kind, item_numbers=item_numbers, label=letter_label(record), letter_text=letter_text,
+        kind=draft.kind, item_numbers=item_numbers, label=letter_label(record), record=record,
         decisions=decisions, draft=draft.markdown,
     )  # fmt: skip
     return [{"role": "system", "content": system.strip()}, {"role": "user", "content": user.strip()}]
@@ -127,9 +137,11 @@ def polish(
     draft: DraftResult, record: Record, letter_text: str, item_numbers: list[int], complete: Completer, fmt: str
 ) -> PolishOutcome:
     """Polish `draft` with `complete`; fall back to `draft` when validation or checks fail."""
-    context = {"sources": source_texts(letter_text, draft.cited)}
+    # the validator checks against the whole letter; the prompt shows the items' rationales
+    name = f"{record.letter_id}-{draft.kind}-{'-'.join(map(str, item_numbers))}"
+    context = {"sources": source_texts(letter_text, draft.cited), "name": name, "item_numbers": item_numbers}
     try:
-        answer = complete(messages_for(draft, record, letter_text, item_numbers), context)
+        answer = complete(messages_for(draft, record, item_numbers), context)
     except ModelRejected as exc:
         return PolishOutcome(draft, False, f"model polish rejected ({exc}); showing the checked draft")
     wanted = set(item_numbers)
@@ -156,7 +168,7 @@ class ModelRejected(Exception):
     """The model's answers kept failing validation after every re-ask."""
 
 
-def resolve_config(model: str):
+def resolve_config(model: str | None):
     """The shared LLM settings (`imr_assist.llm.config`) for `--model`: endpoint, key, mode, cassettes."""
     from ..llm.config import LLMConfig
 
@@ -165,7 +177,7 @@ def resolve_config(model: str):
 
 def instructor_completer(cfg: Any, http_client: Any = None) -> Completer:
     """A `Completer` over instructor with the shared config; `http_client` lets tests stub HTTP."""
-    from ..llm.cassettes import cassette_path, use_cassette
+    from ..llm.cassettes import cassette_path
     from ..llm.client import _MODES, EndpointError, classify
 
     model = cfg.model
@@ -182,15 +194,16 @@ def instructor_completer(cfg: Any, http_client: Any = None) -> Completer:
         if cfg.mode == "llamacpp":
             schema = PolishedDraft.model_json_schema()
             extra = {"extra_body": {"response_format": {"type": "json_object", "schema": schema}}}
-        cassette = cassette_path(cfg.cassette_dir, "draft-polish") if cfg.cassette_dir else None
+        name = f"draft-polish-{context.get('name', 'draft')}"
+        cassette = cassette_path(cfg.cassette_dir, name) if cfg.cassette_dir else None
         quiet = logging.getLogger("instructor")  # it logs each failed attempt; we report one line
         level = quiet.level
         quiet.setLevel(logging.CRITICAL)
         try:
-            with use_cassette(cassette, cfg.record_mode):
+            with _use_cassette(cassette, cfg.record_mode):
                 return client.chat.completions.create(
                     model=cfg.model, messages=messages, response_model=PolishedDraft, max_retries=cfg.max_retries,
-                    temperature=0.0, max_tokens=2000, context=context, **extra,
+                    temperature=0.0, max_tokens=1024, context=context, **extra,
                 )  # fmt: skip
         except Exception as exc:
             kind = classify(exc)
@@ -199,13 +212,47 @@ def instructor_completer(cfg: Any, http_client: Any = None) -> Completer:
                 why = {"missing": "no recorded answer in the cassette", "connect": "unreachable",
                        "auth": "API key refused", "transient": "kept failing"}[kind]  # fmt: skip
                 raise EndpointError(f"--model {model}: model endpoint {where}: {why}") from None
-            if type(exc).__name__ in {"InstructorRetryException", "ValidationError"}:
-                raise ModelRejected(str(exc).strip().splitlines()[0][:200]) from None
+            if type(exc).__name__ in {"InstructorRetryException", "ValidationError", "IncompleteOutputException"}:
+                raise ModelRejected(_reason(exc)) from None
+            if type(exc).__module__.startswith("instructor"):
+                raise ModelRejected(f"{type(exc).__name__}: {str(exc).strip()[:160]}") from None
             raise
         finally:
             quiet.setLevel(level)
 
     return complete
+
+
+def _reason(exc: BaseException) -> str:
+    """The last validation error instructor gave up on, in one short line."""
+    text = str(exc)
+    errors = re.findall(r"Value error, ([^\n]+)", text)
+    attempts = getattr(exc, "n_attempts", None)
+    why = errors[-1] if errors else (text.strip().splitlines() or [type(exc).__name__])[-1]
+    why = why.split(" [type=")[0][:200]
+    return f"after {attempts} attempts: {why}" if attempts else why
+
+
+def _use_cassette(path: Any, record_mode: str) -> Any:
+    """The shared cassette context (`imr_assist.llm.cassettes`: same scrubbing and matching).
+
+    Its VCR() call passes `allow_playback_repeats`, which vcrpy 9 accepts only on
+    `use_cassette`; until that is fixed there, build the same recorder here.
+    """
+    from ..llm import cassettes as shared
+
+    try:
+        return shared.use_cassette(path, record_mode)
+    except TypeError:
+        import vcr
+
+        recorder = vcr.VCR(
+            record_mode=record_mode, match_on=("method", "path", "body"),
+            filter_headers=shared.SECRET_HEADERS, filter_query_parameters=shared.SECRET_QUERY,
+            before_record_request=shared._scrub_request, before_record_response=shared._scrub_response,
+            decode_compressed_response=True,
+        )  # fmt: skip
+        return recorder.use_cassette(str(path), allow_playback_repeats=True)
 
 
 def polish_available() -> bool:
