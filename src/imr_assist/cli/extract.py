@@ -64,6 +64,9 @@ def register(app: typer.Typer) -> None:
         extractor: Annotated[str, typer.Option(help="rules (default, offline) | llm | hybrid")] = "rules",
         model: Annotated[str | None, typer.Option(envvar="IMR_ASSIST_MODEL", help="Model name for llm/hybrid.")] = None,  # noqa: E501
         base_url: Annotated[str | None, typer.Option(envvar="OPENAI_BASE_URL", help="OpenAI-compatible endpoint.")] = None,  # noqa: E501
+        mode: Annotated[str | None, typer.Option(envvar="IMR_ASSIST_LLM_MODE", help="instructor mode for llm/hybrid: tools | json | json_schema | md_json | llamacpp (default: chosen by endpoint).")] = None,  # noqa: E501
+        no_cache: Annotated[bool, typer.Option("--no-cache", help="Ask the model again instead of reusing cached answers.")] = False,  # noqa: E501
+        stats: Annotated[bool, typer.Option("--stats", help="Print model calls, tokens and cost per letter and in total (stderr).")] = False,  # noqa: E501
         redact: Annotated[bool | None, typer.Option("--redact/--no-redact", help="Mask names, claim numbers, phones, emails, addresses and birth dates before text goes to a model (default: on for remote endpoints, off for localhost).")] = None,  # noqa: E501
         timeout: Annotated[float | None, typer.Option(help="Give up on a letter after this many seconds (0: no limit; default 60, 600 with a model).")] = None,  # noqa: E501
         verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log per-letter timing and errors to stderr.")] = False,  # noqa: E501
@@ -71,7 +74,9 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Extract letters into validated records (a table by default)."""
         setup_logging(verbose, log)
-        options: dict = {k: v for k, v in {"model": model, "base_url": base_url}.items() if v}
+        options: dict = {k: v for k, v in {"model": model, "base_url": base_url, "mode": mode}.items() if v}
+        if no_cache:
+            options["cache"] = False
         if model and extractor == "rules":
             extractor = "llm"
         redaction_note = None
@@ -92,7 +97,9 @@ def register(app: typer.Typer) -> None:
             timeout = 60.0 if extractor == "rules" else 600.0
         run = _Runner(extractor, options, timeout, redaction_note)
         if jsonl is not None:
-            raise typer.Exit(_batch(letters, jsonl, run))
+            code = _batch(letters, jsonl, run)
+            _print_stats(stats)
+            raise typer.Exit(code)
         failed = 0
         for path in letters:
             try:
@@ -108,8 +115,18 @@ def register(app: typer.Typer) -> None:
                 console.print(record_table(record))
                 for w in record.warnings:
                     err_console.print(f"[yellow]warning:[/yellow] {record.letter_id}: {w}", highlight=False)
+        _print_stats(stats)
         if failed:
             raise typer.Exit(2)
+
+
+def _print_stats(wanted: bool) -> None:
+    """--stats: the LLM ledger's per-letter and total usage (nothing for the rules extractor)."""
+    costs = sys.modules.get("imr_assist.llm.costs")
+    if not wanted or costs is None:
+        return
+    for line in costs.stats_lines():
+        err_console.print(line, highlight=False, soft_wrap=True)
 
 
 def _is_connection_error(exc: BaseException) -> bool:

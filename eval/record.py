@@ -1,0 +1,156 @@
+"""Record the LLM cassettes: real exchanges with a real model server, for every gold letter.
+
+Default: start llama-cpp-python's OpenAI-compatible server on 127.0.0.1 with a GGUF model,
+run the LLM extractor over eval/letters with recording on, write cassettes/<letter>.yaml
+and cassettes/manifest.json (model, mode, endpoint kind), stop the server.
+
+    # a separate venv keeps llama-cpp-python (compiled, 5-9 min) out of the project venv
+    python3 -m venv /root/llama-venv && /root/llama-venv/bin/pip install 'llama-cpp-python[server]'
+    .venv/bin/python eval/record.py --gguf /root/models/qwen2.5-coder-0.5b-instruct-q4_k_m.gguf \\
+        --server-python /root/llama-venv/bin/python
+
+Against a server that is already running (nothing is started or stopped):
+
+    # Ollama
+    .venv/bin/python eval/record.py --base-url http://localhost:11434/v1 --model qwen2.5:1.5b
+    # OpenAI (key from the environment; never written to a cassette)
+    OPENAI_API_KEY=... .venv/bin/python eval/record.py --base-url https://api.openai.com/v1 \\
+        --model gpt-4o-mini --mode tools --out cassettes-openai
+
+Replay (offline, CI): IMR_ASSIST_CASSETTES=cassettes IMR_ASSIST_RECORD_MODE=none.
+Temperature 0 on llama.cpp is not bit-for-bit repeatable, so re-recording may change
+answers; replay of a given recording is exact.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+
+from imr_assist.extractors.llm import LLMExtractor  # noqa: E402
+from imr_assist.llm.config import MANIFEST  # noqa: E402
+from imr_assist.llm.costs import LEDGER  # noqa: E402
+from imr_assist.reading import read_document  # noqa: E402
+
+
+def wait_ready(base_url: str, proc: subprocess.Popen | None, timeout: float = 300) -> None:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise SystemExit(f"model server exited with code {proc.returncode}")
+        try:
+            with urllib.request.urlopen(base_url.rstrip("/") + "/models", timeout=5):
+                return
+        except OSError:
+            time.sleep(1)
+    raise SystemExit(f"model server at {base_url} not ready after {timeout:.0f} s")
+
+
+def start_server(args: argparse.Namespace) -> tuple[subprocess.Popen, str]:
+    alias = args.model or Path(args.gguf).stem
+    threads = str(args.threads or os.cpu_count() or 1)
+    cmd = [
+        args.server_python, "-m", "llama_cpp.server", "--model", args.gguf, "--model_alias", alias,
+        "--host", "127.0.0.1", "--port", str(args.port), "--n_ctx", "4096",
+        "--n_threads", threads, "--n_threads_batch", threads,
+    ]  # fmt: skip
+    log = open(args.server_log, "w")  # noqa: SIM115 - lives as long as the server
+    print("starting:", " ".join(cmd), file=sys.stderr)
+    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
+    return proc, alias
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--gguf", help="GGUF model file: start llama-cpp-python's server with it")
+    ap.add_argument("--server-python", default=sys.executable, help="python that has llama-cpp-python[server]")
+    ap.add_argument("--port", type=int, default=8766)
+    ap.add_argument("--threads", type=int, default=None, help="n_threads (default: all cores; 1 on a busy box)")
+    ap.add_argument("--server-log", default="/tmp/imr-assist-llama-server.log")
+    ap.add_argument("--base-url", help="record against this running endpoint instead")
+    ap.add_argument("--model", help="model name (default: the GGUF file's stem)")
+    ap.add_argument("--mode", default=None, help="instructor mode (default: llamacpp for --gguf)")
+    ap.add_argument("--letters", default=str(ROOT / "eval" / "letters"))
+    ap.add_argument("--out", default=str(ROOT / "cassettes"))
+    ap.add_argument("--keep", action="store_true", help="keep existing cassettes (record only new requests)")
+    args = ap.parse_args()
+    if not args.gguf and not args.base_url:
+        ap.error("give --gguf (start a local server) or --base-url (use a running one)")
+
+    proc = None
+    if args.gguf:
+        proc, model = start_server(args)
+        base_url = f"http://127.0.0.1:{args.port}/v1"
+        mode = args.mode or "llamacpp"
+    else:
+        base_url, model, mode = args.base_url, args.model, args.mode
+        if not model:
+            ap.error("--model is required with --base-url")
+    out = Path(args.out)
+    try:
+        wait_ready(base_url, proc)
+        if out.exists() and not args.keep:
+            for f in out.glob("*.yaml"):
+                f.unlink()
+        out.mkdir(parents=True, exist_ok=True)
+        ex = LLMExtractor(
+            model=model, base_url=base_url, mode=mode, cassette_dir=out,
+            record_mode="new_episodes" if args.keep else "all", cache=False, redact=False,
+        )  # fmt: skip
+        letters = sorted(Path(args.letters).glob("*.txt"))
+        for path in letters:
+            t0 = time.perf_counter()
+            record = ex.extract(read_document(path))
+            failed = sum(1 for it in record.items if "*" in it.provenance)
+            print(
+                f"{path.name}: {len(record.items)} items ({failed} failed validation), {ex.last_usage.line()}"
+                f" [{time.perf_counter() - t0:.0f} s]",
+                file=sys.stderr,
+            )
+        manifest = {
+            "model": model,
+            "mode": ex.config.mode,
+            "endpoint": ex.config.endpoint if not args.gguf else "llamacpp",
+            "base_url": base_url,
+            "recorded": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "server": "llama-cpp-python " + _llama_version(args.server_python) if args.gguf else None,
+            "gguf": Path(args.gguf).name if args.gguf else None,
+            "letters": [p.stem for p in letters],
+            "usage": {k: v.as_dict() for k, v in LEDGER.letters.items()},
+        }
+        (out / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+        print(f"total: {LEDGER.total().line()}", file=sys.stderr)
+    finally:
+        if proc is not None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+    return 0
+
+
+def _llama_version(python: str) -> str:
+    if not shutil.which(python) and not Path(python).exists():
+        return "?"
+    try:
+        res = subprocess.run(
+            [python, "-c", "import llama_cpp; print(llama_cpp.__version__)"], capture_output=True, text=True, timeout=60
+        )
+        return res.stdout.strip() or "?"
+    except (OSError, subprocess.SubprocessError):
+        return "?"
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

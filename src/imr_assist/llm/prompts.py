@@ -1,0 +1,54 @@
+"""Prompts live in `prompts/*.j2` and render in a sandboxed Jinja environment.
+
+`template_hash` feeds the response cache key and names what a cassette was recorded
+with: editing a template changes the requests, so cached answers are not reused and a
+replay without a matching recording fails instead of returning a stale answer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from functools import lru_cache
+from typing import Any
+
+from jinja2 import StrictUndefined
+from jinja2.sandbox import SandboxedEnvironment
+
+from ..paths import prompts_dir
+from ..schema import CATEGORIES, DENIAL_REASONS, DRUG_CLASSES
+
+ITEM_SYSTEM = "extract_item_system.j2"
+ITEM_USER = "extract_item.j2"
+
+
+@lru_cache(maxsize=1)
+def _env() -> SandboxedEnvironment:
+    from jinja2 import FileSystemLoader
+
+    return SandboxedEnvironment(
+        loader=FileSystemLoader(str(prompts_dir())),
+        undefined=StrictUndefined,
+        keep_trailing_newline=False,
+        autoescape=False,
+    )
+
+
+def render(name: str, **values: Any) -> str:
+    return _env().get_template(name).render(**values).strip()
+
+
+def template_hash(*names: str) -> str:
+    h = hashlib.sha256()
+    for name in names:
+        h.update(name.encode())
+        h.update((prompts_dir() / name).read_bytes())
+    return h.hexdigest()[:16]
+
+
+def item_messages(*, fmt: str, headings: list[str], index: int, item_text: str) -> list[dict[str, str]]:
+    """The chat messages for one item: the system rules, then the item with short context."""
+    system = render(
+        ITEM_SYSTEM, categories=CATEGORIES, drug_classes=DRUG_CLASSES, denial_reasons=DENIAL_REASONS
+    )
+    user = render(ITEM_USER, format=fmt, count=len(headings), index=index, item_text=item_text)
+    return [{"role": "system", "content": system}, {"role": "user", "content": user}]
