@@ -38,19 +38,26 @@ class Precedent:
 
 
 _DENIAL_WORDS = ("not medically necessary", "no documentation", "not documented", "there is no", "there was no")
-_CASE_WORDS = ("in this case", "in the case of", "the records", "medical records", "documented", "this patient")
+_CASE_WORDS = (
+    "in this case", "in the case of", "the records", "medical records", "documented", "this patient",
+    "the injured worker", "the patient", "was noted",
+)  # fmt: skip
 
 
 def approval_sentence(decision: IndexedDecision, matching: str = "") -> str:
     """The rationale sentence that best explains the approval, verbatim; '' if none.
 
-    In order: the last sentence about this case's records ("in this case", "documented")
-    with an approval cue and no denial wording; the last sentence with an approval cue;
+    In order: the last sentence about this case ("in this case", "documented", "the injured
+    worker") with an approval cue, no denial wording and not the bare "is medically
+    necessary" conclusion; the last such sentence with an approval cue;
     the index's matching sentence when it is a whole sentence; the closing "is medically
     necessary" sentence.
     """
     sentences = split_sentences(decision.rationale)
-    good = [s for s in sentences if has_cue(s, cues("approval")) and not has_cue(s, _DENIAL_WORDS)]
+    good = [
+        s for s in sentences
+        if has_cue(s, cues("approval")) and not has_cue(s, _DENIAL_WORDS) and "medically necessary" not in s.lower()
+    ]  # fmt: skip
     case = [s for s in good if has_cue(s, _CASE_WORDS)]
     if case:
         return case[-1]
