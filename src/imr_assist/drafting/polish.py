@@ -177,7 +177,7 @@ def resolve_config(model: str | None):
 
 def instructor_completer(cfg: Any, http_client: Any = None) -> Completer:
     """A `Completer` over instructor with the shared config; `http_client` lets tests stub HTTP."""
-    from ..llm.cassettes import cassette_path
+    from ..llm.cassettes import cassette_path, use_cassette
     from ..llm.client import _MODES, EndpointError, classify
 
     model = cfg.model
@@ -200,7 +200,7 @@ def instructor_completer(cfg: Any, http_client: Any = None) -> Completer:
         level = quiet.level
         quiet.setLevel(logging.CRITICAL)
         try:
-            with _use_cassette(cassette, cfg.record_mode):
+            with use_cassette(cassette, cfg.record_mode):
                 return client.chat.completions.create(
                     model=cfg.model, messages=messages, response_model=PolishedDraft, max_retries=cfg.max_retries,
                     temperature=0.0, max_tokens=1024, context=context, **extra,
@@ -231,28 +231,6 @@ def _reason(exc: BaseException) -> str:
     why = errors[-1] if errors else (text.strip().splitlines() or [type(exc).__name__])[-1]
     why = why.split(" [type=")[0][:200]
     return f"after {attempts} attempts: {why}" if attempts else why
-
-
-def _use_cassette(path: Any, record_mode: str) -> Any:
-    """The shared cassette context (`imr_assist.llm.cassettes`: same scrubbing and matching).
-
-    Its VCR() call passes `allow_playback_repeats`, which vcrpy 9 accepts only on
-    `use_cassette`; until that is fixed there, build the same recorder here.
-    """
-    from ..llm import cassettes as shared
-
-    try:
-        return shared.use_cassette(path, record_mode)
-    except TypeError:
-        import vcr
-
-        recorder = vcr.VCR(
-            record_mode=record_mode, match_on=("method", "path", "body"),
-            filter_headers=shared.SECRET_HEADERS, filter_query_parameters=shared.SECRET_QUERY,
-            before_record_request=shared._scrub_request, before_record_response=shared._scrub_response,
-            decode_compressed_response=True,
-        )  # fmt: skip
-        return recorder.use_cassette(str(path), allow_playback_repeats=True)
 
 
 def polish_available() -> bool:
