@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import io
 import re
-import resource
 import subprocess
 import sys
 import time
