@@ -68,7 +68,8 @@ def test_heading_tail_is_cut_from_the_request():
         ({"quantity": 90}, "quantity 90 is not the number"),
         ({"category": "pills"}, "category"),
         ({"denial_reasons": ["too_expensive"]}, "denial_reasons"),
-        ({"decision_quote": "Claims Administrator"}, "decision word"),
+        ({"decision_quote": "based"}, "decision word"),
+        ({"decision_quote": "Upheld by the reviewer"}, "at most 12 characters"),
     ],
 )
 def test_invalid_answers_say_why(change, message):

@@ -105,6 +105,12 @@ class LLMExtractor:
         with use_cassette(path, self.config.record_mode):
             items = [self._item(doc, parsed, i, usage) for i in range(len(parsed.items))]
         record = self.assemble(parsed, items)
+        failed = [i + 1 for i, it in enumerate(items) if "*" in it.provenance]
+        if failed:
+            record.warnings.append(
+                f"model answers for item(s) {failed} failed validation after every re-ask; "
+                "those items keep only the parser's request and decision"
+            )
         self.last_usage = usage
         LEDGER.record(letter_id_of(doc, parsed), usage)
         return record
@@ -174,9 +180,11 @@ class LLMExtractor:
         if answer is None:
             item = Item(request=pitem.request, decision=pitem.decision, spans=seg_spans, **base)
             item.spans.update({k: pitem.spans[k] for k in ("request", "decision") if k in pitem.spans})
-            item.provenance = {**prov, "request": "rules", "decision": "rules", "*": "failed: " + (problem or "")[:200]}
+            item.provenance = {**prov, "request": "rules", "decision": "rules", "*": "failed: " + (problem or "")[:300]}
             return item
         values = {f: getattr(answer, f) for f in MODEL_FIELDS}
+        for f in ("claims_administrator_guidelines", "reviewer_guidelines", "reviewer_pages", "denial_reasons"):
+            values[f] = list(dict.fromkeys(values[f]))  # a small model may repeat a label
         if values["generic_name"]:
             values["generic_name"] = values["generic_name"].strip().lower()
         spans = dict(seg_spans)

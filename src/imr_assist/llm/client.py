@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -22,6 +23,10 @@ from .cassettes import is_missing_recording
 from .config import LLMConfig
 from .costs import Usage, cost_usd
 from .item_model import LLMItem
+
+# instructor logs every exhausted retry at error level on the root handler; the extractor
+# reports failed items itself (provenance + warnings), so keep the terminal quiet.
+logging.getLogger("instructor").setLevel(logging.CRITICAL)
 
 
 class EndpointError(InputError):
@@ -190,7 +195,9 @@ class ModelClient:
         if type(exc).__name__ in {"InstructorRetryException", "IncompleteOutputException"} or "ValidationError" in {
             type(e).__name__ for e in _chain(exc)
         }:
-            return ModelAnswerError(first, int(getattr(exc, "n_attempts", 0) or 0))
+            why = next((str(e) for e in _chain(exc) if "validation error" in str(e)), first)
+            why = " ".join(why.split())[:300]
+            return ModelAnswerError(why, int(getattr(exc, "n_attempts", 0) or 0))
         status = getattr(exc, "status_code", None)
         if status is not None:  # 400/404: bad model name, unsupported mode...
             return EndpointError(f"model endpoint {where} rejected the request (HTTP {status}: {first})")

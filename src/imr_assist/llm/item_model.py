@@ -39,7 +39,7 @@ class LLMItem(BaseModel):
     request: str = Field(
         max_length=200, description="the requested treatment copied exactly from the item heading, without ': Upheld'"
     )
-    decision_quote: str = Field(max_length=24, description="the word in the heading that states the decision: Upheld")
+    decision_quote: str = Field(max_length=12, description="the heading's decision word: Upheld or Overturned")
     category: Category
     drug_class: DrugClass | None = None
     generic_name: str | None = Field(None, max_length=60, description="generic name, lower case; '/' joins two")
