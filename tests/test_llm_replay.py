@@ -1,0 +1,103 @@
+"""The LLM and hybrid extractors replayed from recorded cassettes (real exchanges with a real
+model server, see eval/record.py and cassettes/manifest.json). Offline, exact, fast."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from imr_assist.extractors import get_extractor
+from imr_assist.layout.parser import parse_letter
+from imr_assist.llm.cassettes import use_cassette
+from imr_assist.llm.client import EndpointError
+from imr_assist.llm.costs import Usage
+from imr_assist.reading import Document, read_document
+
+ROOT = Path(__file__).resolve().parent.parent
+CASSETTES = ROOT / "cassettes"
+LETTERS = sorted((ROOT / "eval" / "letters").glob("*.txt"))
+
+
+@pytest.fixture(autouse=True)
+def _replay_env(monkeypatch, tmp_path):
+    for name in ("IMR_ASSIST_MODEL", "OPENAI_BASE_URL", "OPENAI_API_KEY", "IMR_ASSIST_LLM_MODE", "IMR_ASSIST_NO_CACHE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("IMR_ASSIST_CASSETTES", str(CASSETTES))
+    monkeypatch.setenv("IMR_ASSIST_RECORD_MODE", "none")
+    monkeypatch.setenv("IMR_ASSIST_CACHE_DIR", str(tmp_path / "cache"))
+
+
+def test_every_gold_letter_has_a_cassette():
+    manifest = json.loads((CASSETTES / "manifest.json").read_text())
+    assert manifest["model"] and manifest["mode"]
+    for letter in LETTERS:
+        data = yaml.safe_load((CASSETTES / f"{letter.stem}.yaml").read_text())
+        assert data["interactions"], letter.stem
+        for x in data["interactions"]:
+            headers = {k.lower() for k in x["request"]["headers"]}
+            assert "authorization" not in headers and "openai-organization" not in headers
+
+
+@pytest.mark.parametrize("letter", LETTERS, ids=lambda p: p.stem)
+def test_llm_replay_fills_a_grounded_record(letter):
+    doc = read_document(letter)
+    parsed = parse_letter(doc)
+    ex = get_extractor("llm")
+    record = ex.extract(doc)
+    assert record.extractor == "llm"
+    assert len(record.items) == len(parsed.items)
+    assert ex.last_usage.calls >= len(parsed.items) and ex.last_usage.prompt_tokens > 0
+    for item in record.items:
+        assert item.provenance, item
+        for field, (start, end) in item.spans.items():
+            assert 0 <= start < end <= len(doc.text), field
+        if item.provenance.get("request", "").startswith("llm:"):
+            s, e = item.spans["request"]  # the model's quote, found in this item's block
+            block = parsed.items[record.items.index(item)].spans["item"]
+            assert block[0] <= s < e <= block[1]
+    again = get_extractor("llm").extract(doc)
+    assert again.model_dump() == record.model_dump()  # replay is exact
+
+
+@pytest.mark.parametrize("letter", LETTERS, ids=lambda p: p.stem)
+def test_hybrid_keeps_parser_decisions_and_says_where_values_came_from(letter):
+    doc = read_document(letter)
+    parsed = parse_letter(doc)
+    record = get_extractor("hybrid").extract(doc)
+    assert [i.decision for i in record.items] == [i.decision for i in parsed.items]
+    assert [i.request for i in record.items] == [i.request for i in parsed.items]
+    for item in record.items:
+        assert item.provenance.get("decision", item.provenance.get("*")) == "rules"
+        sources = set(item.provenance.values())
+        assert sources <= {"rules"} | {v for v in sources if v.startswith("llm:")}
+
+
+def test_changed_input_finds_no_recording_and_fails_loudly():
+    doc = read_document(LETTERS[0])
+    changed = Document(text=doc.text.replace("Upheld", "Upheld ", 1).replace("refill", "refills"), source=doc.source)
+    with pytest.raises(EndpointError, match="no recorded answer"):
+        get_extractor("llm").extract(changed)
+
+
+def test_validation_failure_then_successful_retry_is_recorded():
+    """A recorded item whose first answer failed validation: instructor sent the error back
+    and the model's next answer validated (found by recording corpus letters live)."""
+    meta = json.loads((CASSETTES / "retry" / "manifest.json").read_text())
+    doc = read_document(ROOT / meta["letter"])
+    parsed = parse_letter(doc)
+    ex = get_extractor("llm")
+    usage = Usage()
+    with use_cassette(CASSETTES / "retry" / meta["cassette"], "none"):
+        item, problem = ex.call_model(doc, parsed, meta["item"], usage)
+    assert problem is None and item is not None
+    assert usage.calls >= 2 and usage.retries >= 1
+    s, e = item.quote_spans["request"]
+    block = parsed.items[meta["item"]].spans["item"]
+    assert block[0] <= s < e <= block[1]
+    recorded = yaml.safe_load((CASSETTES / "retry" / meta["cassette"]).read_text())["interactions"]
+    bodies = [x["request"]["body"] for x in recorded]
+    assert "validation error" not in bodies[0].lower()
+    assert "validation error" in bodies[-1].lower()  # the re-ask carries the error back to the model
