@@ -31,22 +31,11 @@ from ..llm.costs import LEDGER, Usage
 from ..llm.item_model import LLMItem
 from ..llm.prompts import ITEM_SYSTEM, ITEM_USER, item_messages, template_hash
 from ..reading import Document, clean
-from ..schema import Item, Record
+from ..schema import ITEM_CONTRACT_FIELDS, Item, Record
 
-#: Item fields the model fills (the rest come from the segmentation).
-MODEL_FIELDS = (
-    "request",
-    "decision",
-    "category",
-    "drug_class",
-    "generic_name",
-    "quantity",
-    "refills",
-    "claims_administrator_guidelines",
-    "reviewer_guidelines",
-    "reviewer_pages",
-    "denial_reasons",
-)
+#: Item fields the model fills (the rest come from the segmentation): the contract's item
+#: fields but the modified-request parts, which the parser reads from the heading.
+MODEL_FIELDS = tuple(f for f in ITEM_CONTRACT_FIELDS if f not in ("original_request", "authorized_portion"))
 #: spans of these fields are the parser's guideline lines (the text the model read them from)
 LINE_SPANS = {
     "claims_administrator_guidelines": "claims_administrator_guidelines",
