@@ -13,7 +13,6 @@ model's answer validated. The model is only asked about items with such a gap.
 from __future__ import annotations
 
 from ..layout.parser import parse_letter
-from ..llm.cassettes import cassette_path, use_cassette
 from ..llm.costs import LEDGER, Usage
 from ..reading import Document
 from ..schema import Item, Record
@@ -53,11 +52,8 @@ class HybridExtractor(LLMExtractor):
     def extract(self, doc: Document) -> Record:
         parsed = parse_letter(doc)
         usage = Usage()
-        path = None
-        if self.config.cassette_dir is not None:
-            path = cassette_path(self.config.cassette_dir, letter_id_of(doc, parsed))
         items: list[Item] = []
-        with use_cassette(path, self.config.record_mode):
+        with self.cassette_for(doc, parsed):
             for i, pitem in enumerate(parsed.items):
                 missing = gaps(pitem)
                 if not missing:

@@ -84,14 +84,18 @@ class LLMExtractor:
         self.source_tag = f"llm:{self.config.model}"
         self.last_usage = Usage()
 
+    def cassette_for(self, doc: Document, parsed: Record):
+        """Record/replay context for this letter's calls (a no-op without a cassette dir)."""
+        path = None
+        if self.config.cassette_dir is not None:
+            path = cassette_path(self.config.cassette_dir, letter_id_of(doc, parsed))
+        return use_cassette(path, self.config.record_mode)
+
     # -- one letter ---------------------------------------------------------------------
     def extract(self, doc: Document) -> Record:
         parsed = parse_letter(doc)
         usage = Usage()
-        path = None
-        if self.config.cassette_dir is not None:
-            path = cassette_path(self.config.cassette_dir, letter_id_of(doc, parsed))
-        with use_cassette(path, self.config.record_mode):
+        with self.cassette_for(doc, parsed):
             items = [self._item(doc, parsed, i, usage) for i in range(len(parsed.items))]
         record = self.assemble(parsed, items)
         failed = [i + 1 for i, it in enumerate(items) if "*" in it.provenance]

@@ -24,6 +24,7 @@ import re
 import numpy as np
 
 from ..errors import InputError
+from ..schema import GUIDELINE_SOURCES
 from .base import DecisionIndexBase, Light
 from .embed import Embedder
 from .models import IndexedDecision, IndexStats, SearchFilters, StatRow
@@ -35,7 +36,6 @@ _COLUMNS = (
     "denial_reasons, reviewer_guidelines, reviewer_pages, rationale, decision_date, date_of_injury, "
     "reviewer_specialties"
 )
-_SOURCES = {"MTUS", "ACOEM", "ODG", "FDA", "OTHER"}
 
 
 def _schema(dim: int | None) -> list[str]:
@@ -179,7 +179,7 @@ class PostgresIndex(DecisionIndexBase):
                 args.append(f.reason)
             if f.guideline:
                 g = f.guideline.strip()
-                if g.upper() in _SOURCES:
+                if g.upper() in GUIDELINE_SOURCES:
                     sql.append("reviewer_guidelines @> ARRAY[%s]::text[]")
                     args.append(g.upper())
                 else:

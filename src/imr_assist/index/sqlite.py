@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import InputError
+from ..schema import GUIDELINE_SOURCES
 from .base import DecisionIndexBase, Light
 from .embed import Embedder
 from .lexical import build_bm25
@@ -468,7 +469,7 @@ class SQLiteIndex(DecisionIndexBase):
             args.append(f.reason)
         if f.guideline:
             g = f.guideline.strip()
-            if g.upper() in {"MTUS", "ACOEM", "ODG", "FDA", "OTHER"}:
+            if g.upper() in GUIDELINE_SOURCES:
                 sql.append("EXISTS (SELECT 1 FROM json_each(reviewer_guidelines) WHERE value = ?)")
                 args.append(g.upper())
             else:
