@@ -28,41 +28,62 @@ _IS_SPACE[[9, 10, 11, 12, 13, 28, 29, 30, 31, 32, 133, 160, 5760, *range(8192, 8
 _IS_SPACE[[8232, 8233, 8239, 8287, 12288]] = True
 
 
+def _nonspace_positions(text: str) -> np.ndarray:
+    """Offsets of every non-whitespace character of `text`, one vector pass per letter.
+
+    Every region of a letter maps back through the same index, so it is kept for the last
+    letter seen (checked by identity: a different string always rebuilds it). A parse reads
+    one letter at a time, so one entry is all the reuse there is.
+    """
+    global _LAST_POSITIONS
+    last = _LAST_POSITIONS
+    if last is not None and last[0] is text:
+        return last[1]
+    codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    space = _IS_SPACE[np.minimum(codes, len(_IS_SPACE) - 1)] & (codes < len(_IS_SPACE))
+    positions = np.flatnonzero(~space)
+    _LAST_POSITIONS = (text, positions)
+    return positions
+
+
+_LAST_POSITIONS: tuple[str, np.ndarray] | None = None
+
+
 @dataclass
 class CleanView:
     """Text with line breaks joined, end-of-line hyphen splits joined and spaces collapsed.
 
     Cleaning only collapses whitespace, so the cleaned text's non-space characters are the
     original's non-whitespace characters, in order. A cleaned offset therefore maps back
-    by counting: the k-th non-space character is the k-th non-whitespace one. The index
-    of those is built lazily with numpy (one vector op per region), which keeps batch
-    extraction fast: most regions are read but only a few need offsets.
+    by counting: the k-th non-space character of the view is the k-th non-whitespace one
+    of `source` from `start` on, read from the letter's index of those (built lazily, once
+    per letter: most regions are read but only a few need offsets).
     """
 
     text: str
     source: str
     start: int
     end: int
-    _nonws: np.ndarray | None = field(default=None, repr=False)
+    _index: tuple[np.ndarray, int, int] | None = field(default=None, repr=False)
 
-    def _positions(self) -> np.ndarray:
-        if self._nonws is None:
-            codes = np.frombuffer(self.source[self.start : self.end].encode("utf-32-le"), dtype=np.uint32)
-            space = _IS_SPACE[np.minimum(codes, len(_IS_SPACE) - 1)] & (codes < len(_IS_SPACE))
-            self._nonws = np.flatnonzero(~space) + self.start
-        return self._nonws
+    def _positions(self) -> tuple[np.ndarray, int, int]:
+        """(the letter's non-space offsets, where this view's run of them starts, how many)."""
+        if self._index is None:
+            pos = _nonspace_positions(self.source)
+            self._index = (pos, int(np.searchsorted(pos, self.start)), len(self.text) - self.text.count(" "))
+        return self._index
 
     def to_original_pos(self, i: int) -> int:
         """Original offset of cleaned character `i` (`len(text)` maps past the last one)."""
-        pos = self._positions()
-        if not len(pos):
+        pos, first, count = self._positions()
+        if not count:
             return self.start
         if i >= len(self.text):
-            return int(pos[-1]) + 1
+            return int(pos[first + count - 1]) + 1
         k = i - self.text.count(" ", 0, i)
         if self.text[i] == " ":
-            return int(pos[k - 1]) + 1
-        return int(pos[k])
+            return int(pos[first + k - 1]) + 1
+        return int(pos[first + k])
 
     def to_original(self, start: int, end: int) -> tuple[int, int]:
         """Map a cleaned `[start, end)` span to the original text."""
@@ -77,6 +98,8 @@ class CleanView:
 #: only the break is removed.
 _HYPHEN_BREAK = re.compile(r"-(?<=[A-Za-z0-9]-)[ \t]*\n\s*(?=[A-Za-z0-9])")
 _WS = re.compile(r"\s+")
+#: C0 control characters other than the whitespace ones text files hold.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f]")
 
 
 def clean_view(text: str, start: int = 0, end: int | None = None) -> CleanView:
@@ -157,7 +180,7 @@ def decode_text(data: bytes, source: str) -> str:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError:
             text = data.decode("cp1252", errors="replace")
-    controls = sum(1 for ch in text[:4096] if ord(ch) < 32 and ch not in "\r\n\t\f")
+    controls = len(_CONTROL.findall(text, 0, 4096))
     if controls > 0.05 * min(len(text), 4096):
         raise InputError(f"{source}: binary file, not a text or PDF letter")
     # Normalise line endings only: CRLF -> LF keeps every other character in place,

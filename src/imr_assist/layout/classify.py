@@ -6,12 +6,16 @@ import re
 from dataclasses import dataclass
 
 from .tables import category_rules, drug_table
+from .text import lower_keeping_offsets
 
+# Form words, matched on the lower-cased request.
 _TOPICAL = re.compile(
-    r"\b(cream|gel|ointment|lotion|patch(es)?|topical|transdermal|compound(ed)?|liniment|spray|rub)\b|\d\s?%",
-    re.IGNORECASE,
+    r"\b(cream|gel|ointment|lotion|patch(es)?|topical|transdermal|compound(ed)?|liniment|spray|rub)\b|\d\s?%"
 )
-_COMPOUND = re.compile(r"\b(compound(ed)?|cream base|in (a )?(cream|gel|lipoderm) base)\b", re.IGNORECASE)
+_COMPOUND = re.compile(r"\b(compound(ed)?|cream base|in (a )?(cream|gel|lipoderm) base)\b")
+_TOPICAL_FORM = re.compile(r"\b(cream|gel|ointment|lotion|patch(es)?|topical|transdermal|liniment|spray|rub)\b")
+_PERCENT = re.compile(r"\d\s?%")
+_ORAL_FORM = re.compile(r"\b(tab|tablet|capsule|cap)s?\b")
 #: Classes a topical form turns into a topical analgesic (an opioid patch stays an opioid).
 _TOPICAL_CAN_BE = {"nsaid", "topical_analgesic", "anticonvulsant", "muscle_relaxant", "antidepressant", "other"}
 
@@ -27,13 +31,14 @@ class Classification:
 def classify_request(request: str) -> Classification:
     """Category first (injection and surgery outrank a drug name), then the drug."""
     pattern, by_name = drug_table()
-    hits = [(m.start(), m.end(), by_name[_norm(m.group(0))]) for m in pattern.finditer(request.lower())]
+    low = lower_keeping_offsets(request)
+    hits = [(m.start(), m.end(), by_name[_norm(m.group(0))]) for m in pattern.finditer(low)]
     category = None
     for cat, rule in category_rules():
         if cat == "medication" and hits:
             category = "medication"
             break
-        if rule.search(request):
+        if rule.search(low):
             category = cat
             break
     category = category or ("medication" if hits else "other")
@@ -51,12 +56,12 @@ def classify_request(request: str) -> Classification:
     if len(distinct) == 1:
         drug = hits[0][2]
         cls = drug.drug_class
-        if _COMPOUND.search(request) and cls in _TOPICAL_CAN_BE:
+        if _COMPOUND.search(low) and cls in _TOPICAL_CAN_BE:
             cls = "compounded_topical"
-        elif (drug.topical or _TOPICAL.search(request)) and cls in _TOPICAL_CAN_BE and _is_topical(request):
+        elif (drug.topical or _TOPICAL.search(low)) and cls in _TOPICAL_CAN_BE and _is_topical(low):
             cls = "topical_analgesic"
         return Classification("medication", cls, drug.generic, span)
-    if _TOPICAL.search(request):
+    if _TOPICAL.search(low):
         cls = "compounded_topical"
     else:
         classes = [d.drug_class for _, _, d in hits]
@@ -64,11 +69,11 @@ def classify_request(request: str) -> Classification:
     return Classification("medication", cls, "/".join(generics), span)
 
 
-def _is_topical(request: str) -> bool:
-    """A topical form word, or a bare concentration with no oral dose unit."""
-    if re.search(r"\b(cream|gel|ointment|lotion|patch(es)?|topical|transdermal|liniment|spray|rub)\b", request, re.I):
+def _is_topical(low: str) -> bool:
+    """A topical form word, or a bare concentration with no oral dose unit (lower-cased request)."""
+    if _TOPICAL_FORM.search(low):
         return True
-    return bool(re.search(r"\d\s?%", request)) and not re.search(r"\b(tab|tablet|capsule|cap)s?\b", request, re.I)
+    return bool(_PERCENT.search(low)) and not _ORAL_FORM.search(low)
 
 
 def _norm(name: str) -> str:

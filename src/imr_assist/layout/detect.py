@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..errors import NotAnIMRLetter
+from .text import lowered
 
 #: Literal headings per layout, matched on the lower-cased text with whitespace collapsed
 #: (plain substring tests: this runs on every letter of a batch).
@@ -32,7 +33,7 @@ _IMR_WORDS = ("independent medical review", "imr ", "utilization review", "medic
 def detect_format(text: str) -> str:
     """The layout with the most of its headings present; 'unknown' for an IMR letter in
     no known layout; `NotAnIMRLetter` for text that is not an IMR letter at all."""
-    flat = " ".join(text.split()).lower()
+    flat = " ".join(lowered(text).split())
     scores = {name: sum(1 for marker in markers if marker in flat) for name, markers in _MARKERS.items()}
     best = max(scores, key=lambda k: scores[k])
     words = [w for w in _IMR_WORDS if w in flat]

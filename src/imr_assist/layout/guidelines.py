@@ -1,18 +1,22 @@
-"""Guideline sources and the reviewer's cited pages, from a guideline line's cleaned text."""
+"""Guideline sources and the reviewer's cited pages, from a guideline line's cleaned text.
+
+The source patterns are matched on the lower-cased line (see `text.lower_pattern`)."""
 
 from __future__ import annotations
 
 import re
 
-_NO_EVIDENCE = re.compile(r"did not cite any (medical )?evidence|no (medical )?evidence (was )?cited", re.I)
+from .text import lower_keeping_offsets, lower_pattern
+
+_NO_EVIDENCE = lower_pattern(r"did not cite any (medical )?evidence|no (medical )?evidence (was )?cited")
+_DECISION_BASED = lower_pattern(r"Decision based on")
 #: Phrases that mention MTUS only to say it was not used.
-_NEGATED_MTUS = re.compile(
+_NEGATED_MTUS = lower_pattern(
     r"(did not|does not|didn't) base (their|its|his|her|his/her) decision on (the )?(CA |California )?MTUS"
     r"|outside (of )?(the )?(CA |California )?MTUS( Guidelines?)?"
     r"|MTUS (is silent|does not address|did not address|do(es)? not (address|apply))"
     r"|not (addressed|covered) (in|by) (the )?(CA )?MTUS"
-    r"|Non-MTUS",
-    re.I,
+    r"|Non-MTUS"
 )
 _ACOEM_CHAPTER = (
     r"ACOEM|Complaints|Elbow Disorders|Initial Approaches to Treatment|General Approach(es)?"
@@ -20,13 +24,15 @@ _ACOEM_CHAPTER = (
     r"|Prevention|Occupational Medicine Practice Guidelines"
 )
 _SOURCES: list[tuple[str, re.Pattern[str]]] = [
-    ("MTUS", re.compile(r"\bMTUS\b|Chronic Pain Medical Treatment|Medical Treatment Utilization Schedule"
-                        r"|Chronic Pain (Treatment )?Guidelines|Postsurgical Treatment|Opioid Treatment", re.I)),
-    ("ACOEM", re.compile(_ACOEM_CHAPTER, re.I)),
-    ("ODG", re.compile(r"\bODG\b|Official Disability Guidelines?|Work Loss Data Institute", re.I)),
-    ("FDA", re.compile(r"\bFDA\b|Food and Drug Administration", re.I)),
+    ("MTUS", lower_pattern(r"\bMTUS\b|Chronic Pain Medical Treatment|Medical Treatment Utilization Schedule"
+                           r"|Chronic Pain (Treatment )?Guidelines|Postsurgical Treatment|Opioid Treatment")),
+    ("ACOEM", lower_pattern(_ACOEM_CHAPTER)),
+    ("ODG", lower_pattern(r"\bODG\b|Official Disability Guidelines?|Work Loss Data Institute")),
+    ("FDA", lower_pattern(r"\bFDA\b|Food and Drug Administration")),
 ]  # fmt: skip
-_CITATION = re.compile(r"Non-MTUS Citation:?\s*(?P<what>[^.;]*)", re.I)
+_CITATION = lower_pattern(r"Non-MTUS Citation:?\s*(?P<what>[^.;]*)")
+#: A chapter named under MTUS ("MTUS Shoulder Complaints").
+_UNDER_MTUS = lower_pattern(r"MTUS\s+(\w+\s+){0,6}(" + _ACOEM_CHAPTER + ")")
 
 
 def guideline_sources(text: str) -> list[str]:
@@ -36,16 +42,17 @@ def guideline_sources(text: str) -> list[str]:
     count as both MTUS and ACOEM; a 'Non-MTUS Citation' naming none of the known
     sources counts as OTHER; "did not cite any medical evidence" is [].
     """
-    if _NO_EVIDENCE.search(text) and not re.search(r"Decision based on", text, re.I):
+    low = lower_keeping_offsets(text)
+    if _NO_EVIDENCE.search(low) and not _DECISION_BASED.search(low):
         return []
     found: list[tuple[int, str]] = []
-    scrubbed = _NEGATED_MTUS.sub(lambda m: " " * len(m.group(0)), text)
+    scrubbed = _NEGATED_MTUS.sub(lambda m: " " * len(m.group(0)), low) if "mtus" in low else low
     for name, pattern in _SOURCES:
-        source_text = scrubbed if name == "MTUS" else text
+        source_text = scrubbed if name == "MTUS" else low
         m = pattern.search(source_text)
         if m:
             found.append((m.start(), name))
-    for m in _CITATION.finditer(text):
+    for m in _CITATION.finditer(low):
         what = m.group("what")
         if what.strip() and not any(p.search(what) for _, p in _SOURCES):
             found.append((m.start("what"), "OTHER"))
@@ -54,8 +61,7 @@ def guideline_sources(text: str) -> list[str]:
         if name not in out:
             out.append(name)
     # A chapter named under MTUS ("MTUS Shoulder Complaints") is MTUS too.
-    under_mtus = re.search(r"MTUS\s+(\w+\s+){0,6}(" + _ACOEM_CHAPTER + ")", scrubbed, re.I)
-    if "ACOEM" in out and "MTUS" not in out and under_mtus:
+    if "ACOEM" in out and "MTUS" not in out and _UNDER_MTUS.search(scrubbed):
         out.insert(out.index("ACOEM"), "MTUS")
     return out
 

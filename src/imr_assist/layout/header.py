@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from .text import DATE_PATTERN, Region, date_span, find_dates, parse_date_match, sentence_spans
+from .text import Region, date_span, find_dates, iter_dates, lower_pattern, parse_date_match, sentence_spans
 
 Found = tuple[object, tuple[int, int] | None]
 
@@ -23,10 +23,8 @@ _LABELS = {
     "application_received": r"Application\s*Received",
     "claim_number": r"Claim(?:s)?\s*(?:Number|No\.?|#)",
 }
-_LABEL_RE = re.compile(
-    "|".join(f"(?P<{k}>\\b(?:{v})\\s*:)" for k, v in _LABELS.items()), re.IGNORECASE
-)
-_CASE_RE = re.compile(r"\b(C[MB]\d{2}\s?-\s?\d{5,8})\b", re.IGNORECASE)
+_LABEL_RE = lower_pattern("|".join(f"(?P<{k}>\\b(?:{v})\\s*:)" for k, v in _LABELS.items()))
+_CASE_RE = lower_pattern(r"\b(C[MB]\d{2}\s?-\s?\d{5,8})\b")
 _DATE_LABELS = {"date_assigned", "date_of_injury", "decision_date", "utilization_review_date", "application_received"}
 
 
@@ -36,7 +34,7 @@ def header_fields(region: Region) -> dict[str, Found]:
     When labels run together ("Date Assigned: Date of Injury: 11/09/2016 10/13/2016"),
     pending labels take the next values of their type in order.
     """
-    s = region.clean
+    s = region.low
     labels = list(_LABEL_RE.finditer(s))
     out: dict[str, Found] = {}
     pending: list[str] = []
@@ -72,7 +70,7 @@ def _values(s: str, a: int, b: int) -> list[tuple[str, object, int, int]]:
 
 
 def case_number_anywhere(region: Region) -> Found:
-    m = _CASE_RE.search(region.clean)
+    m = _CASE_RE.search(region.low)
     return (_case_id(m.group(1)), region.span(m.start(1), m.end(1))) if m else (None, None)
 
 
@@ -84,14 +82,13 @@ def _case_id(raw: str) -> str:
 # ------------------------------------------------------------------ patient
 
 _AGE = re.compile(
-    r"\b(?P<age>\d{1,3})[\s-]*(?:year|yr)s?[\s-]*old\b|\b(?P<age2>\d{1,3})\s*(?:y/o|yo)\b|\bage[d:]?\s+(?P<age3>\d{1,3})\b",
-    re.IGNORECASE,
+    r"\b(?P<age>\d{1,3})[\s-]*(?:year|yr)s?[\s-]*old\b|\b(?P<age2>\d{1,3})\s*(?:y/o|yo)\b|\bage[d:]?\s+(?P<age3>\d{1,3})\b"
 )
 _SEX_WORDS = {
     "male": "male", "man": "male", "gentleman": "male", "boy": "male",
     "female": "female", "woman": "female", "lady": "female", "girl": "female",
 }  # fmt: skip
-_SEX = re.compile(r"\b(male|female|man|woman|gentleman|lady)\b", re.IGNORECASE)
+_SEX = re.compile(r"\b(male|female|man|woman|gentleman|lady)\b")
 
 
 def patient_age_sex(region: Region) -> tuple[Found, Found]:
@@ -100,7 +97,7 @@ def patient_age_sex(region: Region) -> tuple[Found, Found]:
     Sex is taken only from a word right after the age phrase; when both a male and a
     female word appear there ("male-female"), the letter does not make it clear: None.
     """
-    s = region.clean
+    s = region.low
     m = _AGE.search(s)
     if not m:
         return (None, None), (None, None)
@@ -109,7 +106,7 @@ def patient_age_sex(region: Region) -> tuple[Found, Found]:
     age_found: Found = (age, region.span(m.start(), m.end())) if 0 < age < 120 else (None, None)
     window = s[m.end() : m.end() + 40]
     window = re.split(r"[.,;]| who | with | that ", window)[0]
-    words = [(w.group(1).lower(), w) for w in _SEX.finditer(window)]
+    words = [(w.group(1), w) for w in _SEX.finditer(window)]
     sexes = {_SEX_WORDS[w] for w, _ in words}
     if len(sexes) == 1:
         w = words[0][1]
@@ -117,22 +114,15 @@ def patient_age_sex(region: Region) -> tuple[Found, Found]:
     return age_found, (None, None)
 
 
-_INJURY = re.compile(r"injur|date of (the )?(industrial )?(injury|loss)|\bDOI\b", re.IGNORECASE)
-_UR = re.compile(
-    r"utilization review|\bUR\b|pre-?authorization process|prior (determination|review)|non-?certif|not certif"
-    r"|peer review|modified[- ]denied|denied the request",
-    re.IGNORECASE,
-)
-
-
 def date_from_sentence(region: Region, keyword: re.Pattern[str]) -> Found:
-    """The date in the first sentence that mentions `keyword`, nearest to the keyword."""
-    s = region.clean
-    for a, b in sentence_spans(s):
-        k = keyword.search(s, a, b)
+    """The date in the first sentence that mentions `keyword` (a lower-case pattern),
+    nearest to the keyword."""
+    low = region.low
+    for a, b in sentence_spans(region.clean):
+        k = keyword.search(low, a, b)
         if not k:
             continue
-        dates = [m for m in DATE_PATTERN.finditer(s, a, b) if parse_date_match(m)]
+        dates = [m for m in iter_dates(low, a, b) if parse_date_match(m)]
         if not dates:
             continue
         best = min(dates, key=lambda m: abs(m.start() - k.start()))
@@ -143,24 +133,22 @@ def date_from_sentence(region: Region, keyword: re.Pattern[str]) -> Found:
 
 # ------------------------------------------------------------------ reviewer
 
-_STATES_LINE = re.compile(r"State\(?s?\)?\s*of\s*Licens(?:ure|e)\s*:\s*(?P<v>[^\n]*?)\s*(?=Certification|$)", re.I)
-_SPECIALTY_LINE = re.compile(
-    r"Certification\(?s?\)?\s*/?\s*Specialt(?:y|ies)\s*:\s*(?P<v>.*?)\s*(?=CLINICAL CASE SUMMARY|\bCASE SUMMARY|$)",
-    re.I,
+# Credential patterns match the lower-cased text; values are read from the cleaned text.
+_STATES_LINE = lower_pattern(r"State\(?s?\)?\s*of\s*Licens(?:ure|e)\s*:\s*(?P<v>[^\n]*?)\s*(?=Certification|$)")
+_SPECIALTY_LINE = lower_pattern(
+    r"Certification\(?s?\)?\s*/?\s*Specialt(?:y|ies)\s*:\s*(?P<v>.*?)\s*(?=CLINICAL CASE SUMMARY|\bCASE SUMMARY|$)"
 )
-_BOARD = re.compile(
+_BOARD = lower_pattern(
     r"(?:Board[- ]Certified|certified)\s+in\s+(?P<spec>.+?)"
     r"(?:,?\s+(?:has|with)\s+a\s+sub-?specialty\s+in\s+(?P<sub>.+?))?"
-    r",?\s+and\s+(?:is\s+)?licensed\s+to\s+practice\s+in\s+(?P<states>.+?)(?:\.|\s+He/she|\s+He\b|\s+She\b|$)",
-    re.I,
+    r",?\s+and\s+(?:is\s+)?licensed\s+to\s+practice\s+in\s+(?P<states>.+?)(?:\.|\s+He/she|\s+He\b|\s+She\b|$)"
 )
-_LICENSED_AS = re.compile(
+_LICENSED_AS = lower_pattern(
     r"\bis\s+a\s+Licensed\s+(?P<spec>[A-Z][\w ]+?)"
     r"(?:,?\s+(?:has|with)\s+a\s+sub-?specialty\s+in\s+(?P<sub>.+?))?"
-    r",?\s+and\s+(?:is\s+)?licensed\s+to\s+practice\s+in\s+(?P<states>.+?)(?:\.|\s+He/she|$)",
-    re.I,
+    r",?\s+and\s+(?:is\s+)?licensed\s+to\s+practice\s+in\s+(?P<states>.+?)(?:\.|\s+He/she|$)"
 )
-_LICENSED_IN = re.compile(r"licensed\s+to\s+practice\s+in\s+(?P<states>.+?)(?:\.|\s+He/she|$)", re.I)
+_LICENSED_IN = lower_pattern(r"licensed\s+to\s+practice\s+in\s+(?P<states>.+?)(?:\.|\s+He/she|$)")
 
 
 def _split_list(v: str, on_and: bool) -> list[str]:
@@ -176,28 +164,32 @@ def _split_list(v: str, on_and: bool) -> list[str]:
 
 def reviewer_credentials(region: Region) -> tuple[Found, Found]:
     """(licensure_states, specialties) from either credential style."""
-    s = region.clean
+    s, low = region.clean, region.low
     states: Found = (None, None)
     specs: Found = (None, None)
-    m = _STATES_LINE.search(s)
+
+    def value(m: re.Match[str], group: str) -> str:
+        return s[m.start(group) : m.end(group)]
+
+    m = _STATES_LINE.search(low)
     if m and m.group("v").strip():
-        states = (_split_list(m.group("v"), on_and=True), region.span(m.start("v"), m.end("v")))
-    m = _SPECIALTY_LINE.search(s)
+        states = (_split_list(value(m, "v"), on_and=True), region.span(m.start("v"), m.end("v")))
+    m = _SPECIALTY_LINE.search(low)
     if m and m.group("v").strip():
-        specs = (_split_list(m.group("v"), on_and=False), region.span(m.start("v"), m.end("v")))
+        specs = (_split_list(value(m, "v"), on_and=False), region.span(m.start("v"), m.end("v")))
     if states[0] and specs[0]:
         return states, specs
-    m = _BOARD.search(s) or _LICENSED_AS.search(s)
+    m = _BOARD.search(low) or _LICENSED_AS.search(low)
     if m:
-        names = [m.group("spec")] + ([m.group("sub")] if m.group("sub") else [])
+        names = [value(m, "spec")] + ([value(m, "sub")] if m.group("sub") else [])
         if specs[0] is None:
             vals = [n.strip() for n in names if n and n.strip()]
             end = m.end("sub") if m.group("sub") else m.end("spec")
             specs = (vals, region.span(m.start("spec"), end))
         if states[0] is None:
-            states = (_split_list(m.group("states"), on_and=True), region.span(m.start("states"), m.end("states")))
+            states = (_split_list(value(m, "states"), on_and=True), region.span(m.start("states"), m.end("states")))
     elif states[0] is None:
-        m = _LICENSED_IN.search(s)
+        m = _LICENSED_IN.search(low)
         if m:
-            states = (_split_list(m.group("states"), on_and=True), region.span(m.start("states"), m.end("states")))
+            states = (_split_list(value(m, "states"), on_and=True), region.span(m.start("states"), m.end("states")))
     return states, specs

@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from .text import Region, loose, sentence_spans
+from .text import Region, loose, lowered, sentence_spans
 
 Span = tuple[int, int]
 
@@ -62,8 +62,7 @@ _LABELS = {
         r"Claims\s+Administrator\s+guidelines?\s*:"
         r"|Medical Treatment Guidelines?\(?s?\)? Relied Upon by the Claims Administrator\s*:?"
         r"|The Claims Administrator (?=based (?:its|their|his|her|his/her) decision)"
-        r"|The Claims Administrator (?=did not (?:cite|base))",
-        re.IGNORECASE,
+        r"|The Claims Administrator (?=did not (?:cite|base))"
     ),
     "rev": loose(
         r"MAXIMUS\s+guidelines?\s*:"
@@ -71,16 +70,14 @@ _LABELS = {
         r" (?:Expert|Physician|Professional) Reviewer\s*:?"
         r"|The (?:Expert|Physician|Professional|Medical) Reviewer (?=based (?:its|their|his|her|his/her) decision)"
         r"|The (?:Expert|Physician|Professional|Medical) Reviewer"
-        r" (?=(?:did not (?:cite|base)|found that the guideline))",
-        re.IGNORECASE,
+        r" (?=(?:did not (?:cite|base)|found that the guideline))"
     ),
     "rat": loose(
         r"Decision\s+rationale\s*:"
         r"|The (?:Expert|Physician|Professional|Medical) Reviewer'?s decision rationale\s*:"
         r"|Rationale for the Decision\s*:"
         r"|RATIONALE FOR WHY THE REQUESTED TREATMENT\s*/?\s*SERVICE IS\s*/?\s*(?:WAS\s*)?(?:NOT\s*)?"
-        r"MEDICALLY NECESSARY\s*:?",
-        re.IGNORECASE,
+        r"MEDICALLY NECESSARY\s*:?"
     ),
 }
 
@@ -89,9 +86,10 @@ def label_spans(region: Region, block: Span) -> dict[str, Span | None]:
     """Within a block (original offsets), the spans of the CA guideline, reviewer
     guideline and rationale texts, each running to the next label or the block end."""
     text = region.text
+    low = lowered(text)
     found: list[tuple[int, int, str]] = []
     for key, pattern in _LABELS.items():
-        m = pattern.search(text, *block)
+        m = pattern.search(low, *block)
         if m:
             found.append((m.start(), m.end(), key))
     found.sort()
@@ -108,8 +106,10 @@ def label_spans(region: Region, block: Span) -> dict[str, Span | None]:
 
 # ------------------------------------------------------------------ DWC layout
 
-_DECISION_WORD = re.compile(r"(?i)(?<![A-Za-z])(?P<d>upheld|overturned)\b[ \t.]*(?=\n|$)")
-_BEFORE_DECISION = re.compile(r"(?:\s+is)?\s*:\s*$", re.IGNORECASE)
+#: On the lower-cased letter; the character before the word is checked in code (a
+#: look-behind first would stop `re` scanning for the first letters 'u'/'o').
+_DECISION_WORD = re.compile(r"(?P<d>upheld|overturned)\b[ \t.]*(?=\n|$)")
+_BEFORE_DECISION = re.compile(r"(?:\s+is)?\s*:\s*$")
 
 
 @dataclass
@@ -131,12 +131,15 @@ class _Mark:
 def _decision_marks(text: str, a: int, b: int) -> list[_Mark]:
     """Decision words alone at a line end, preceded by a colon (and maybe 'is')."""
     marks = []
-    for m in _DECISION_WORD.finditer(text, a, b):
-        tail = _BEFORE_DECISION.search(text, max(a, m.start() - 40), m.start())
+    low = lowered(text)
+    for m in _DECISION_WORD.finditer(low, a, b):
+        if m.start() > 0 and low[m.start() - 1].isalpha() and low[m.start() - 1].isascii():
+            continue
+        tail = _BEFORE_DECISION.search(low, max(a, m.start() - 40), m.start())
         if tail and text[tail.start() : m.start()].strip().endswith(":"):
             marks.append(_Mark(tail.start(), m.end(), (m.start("d"), m.end("d")), m.group("d")))
     return marks
-_INTRO = re.compile(r"set forth below\s*:", re.IGNORECASE)
+_INTRO = re.compile(r"set forth below\s*:")
 _MODIFIED = re.compile(
     r"^(?P<orig>.+?)\s+was\s+the\s+original\s+request\.?\s*"
     r"(?:(?P<auth1>.+?)\s+was\s+authorized\s+by\s+the\s+Claims\s+Administrator\.?"
@@ -153,7 +156,7 @@ def decision_headings(region: Region) -> list[ItemBlock]:
     marks = _decision_marks(text, region.start, region.end)
     if not marks:
         return []
-    intro = _INTRO.search(text, region.start, marks[0].start())
+    intro = _INTRO.search(lowered(text), region.start, marks[0].start())
     anchor = intro.end() if intro else region.start
     blocks: list[ItemBlock] = []
     starts: list[int] = []
@@ -184,9 +187,9 @@ def _heading(region: Region, anchor: int, m: _Mark) -> ItemBlock | None:
         return None
     h_start = spans[-1][0]
     head = s[h_start:]
-    is_modified = re.search(r"original request|IMR eligible", head, re.I)
-    if is_modified and not re.match(r".*was the original request", head, re.I | re.S):
-        k = s.lower().rfind("was the original request")
+    head_low = head.lower()
+    if ("original request" in head_low or "imr eligible" in head_low) and "was the original request" not in head_low:
+        k = pre.low.rfind("was the original request")
         if k >= 0:
             for a, b in spans:
                 if a <= k < b:
@@ -323,11 +326,10 @@ def _dedupe_by_request(blocks: list[ItemBlock]) -> list[ItemBlock]:
 
 # ------------------------------------------------------------------ medical professional review
 
-_ISSUE = re.compile(r"ISSUES?\s+(?:AT|IN)\s+DISPUTE\s*:", re.IGNORECASE)
+_ISSUE = loose(r"ISSUES?\s+(?:AT|IN)\s+DISPUTE\s*:")
 _MPR_HEADINGS = loose(
     r"CASE SUMMARY\s*:|RATIONALE FOR WHY|MEDICAL REVIEWER QUALIFICATIONS\s*:|DOCUMENTS REVIEWED|"
-    r"ISSUES?\s+(?:AT|IN)\s+DISPUTE\s*:|REFERENCES?\s*:|GUIDELINES?\s*(?:USED|CITED)?\s*:|DETERMINATION\s*:",
-    re.IGNORECASE,
+    r"ISSUES?\s+(?:AT|IN)\s+DISPUTE\s*:|REFERENCES?\s*:|GUIDELINES?\s*(?:USED|CITED)?\s*:|DETERMINATION\s*:"
 )
 
 
@@ -335,11 +337,12 @@ def issue_at_dispute(region: Region) -> list[ItemBlock]:
     """'ISSUE AT DISPUTE:' lists the request(s); the rationale section decides them, in
     numbered paragraphs matching the list when there are several."""
     text = region.text
-    issues = list(_ISSUE.finditer(text, region.start, region.end))
+    low = lowered(text)
+    issues = list(_ISSUE.finditer(low, region.start, region.end))
     blocks: list[ItemBlock] = []
     for i, m in enumerate(issues):
         block_end = issues[i + 1].start() if i + 1 < len(issues) else region.end
-        nxt = _MPR_HEADINGS.search(text, m.end(), block_end)
+        nxt = _MPR_HEADINGS.search(low, m.end(), block_end)
         list_end = nxt.start() if nxt else block_end
         entries = _split_issue_list(text, m.end(), list_end)
         rat = _rationale_section(text, m.end(), block_end)
@@ -373,11 +376,15 @@ def _split_issue_list(text: str, a: int, b: int) -> list[Span]:
     return [(a, b)] if text[a:b].strip() else []
 
 
+_RATIONALE_END = loose(r"MEDICAL REVIEWER QUALIFICATIONS|REFERENCES?\s*:")
+
+
 def _rationale_section(text: str, a: int, b: int) -> Span | None:
-    m = _LABELS["rat"].search(text, a, b)
+    low = lowered(text)
+    m = _LABELS["rat"].search(low, a, b)
     if not m:
         return None
-    end_m = loose(r"MEDICAL REVIEWER QUALIFICATIONS|REFERENCES?\s*:").search(text, m.end(), b)
+    end_m = _RATIONALE_END.search(low, m.end(), b)
     end = end_m.start() if end_m else b
     return (m.end(), end) if end > m.end() else None
 
@@ -386,7 +393,7 @@ def _decide_mpr(region: Region, item: ItemBlock, text: str, a: int, b: int) -> N
     if item.rationale:
         _decide_from_rationale(region, item)
     if item.decision is None:
-        h = _LABELS["rat"].search(text, a, b)
+        h = _LABELS["rat"].search(lowered(text), a, b)
         if h:
             item.decision = "overturned" if "NOT" not in h.group(0).upper().replace("IS/WAS NOT", "NOT") else "upheld"
             item.decision_span = (h.start(), h.end())

@@ -18,28 +18,25 @@ from .guidelines import cited_pages, guideline_sources
 from .items import SEGMENTERS, ItemBlock, strip_noise
 from .quantity import find_quantity, find_refills
 from .reasons import denial_reasons
-from .text import Region, loose
+from .text import Region, loose, lower_pattern, lowered
 
 _ITEMS_HEADING = loose(
     r"IMR ISSUES,? DECISIONS,? AND RATIONALES|IMR DECISION\(?S?\)? AND RATIONALE\(?S?\)?"
-    r"|INDEPENDENT MEDICAL REVIEW DECISION AND RATIONALE|ISSUES? (?:AT|IN) DISPUTE\s*:",
-    re.IGNORECASE,
+    r"|INDEPENDENT MEDICAL REVIEW DECISION AND RATIONALE|ISSUES? (?:AT|IN) DISPUTE\s*:"
 )
 _FIRST_SECTION = loose(
     r"HOW THE IMR FINAL DETERMINATION WAS MADE|CLINICAL CASE SUMMARY|Dear\b|MEDICAL PROFESSIONAL REVIEW"
-    r"|DOCUMENTS REVIEWED|IMR ISSUES",
-    re.IGNORECASE,
+    r"|DOCUMENTS REVIEWED|IMR ISSUES"
 )
-_SUMMARY = loose(r"CLINICAL CASE SUMMARY|CASE SUMMARY\s*:?", re.IGNORECASE)
-_INJURY = re.compile(r"\b(?:injury|injured)\b(?!\s+(?:worker|employee|party|individual))|\bDOI\b", re.IGNORECASE)
-_UR = re.compile(
+_SUMMARY = loose(r"CLINICAL CASE SUMMARY|CASE SUMMARY\s*:?")
+_INJURY = lower_pattern(r"\b(?:injury|injured)\b(?!\s+(?:worker|employee|party|individual))|\bDOI\b")
+_UR = lower_pattern(
     r"utilization review|\bUR\b|pre-?authorization process|prior (?:determination|review)|non-?certif"
-    r"|not certif|modified[- ]denied",
-    re.IGNORECASE,
+    r"|not certif|modified[- ]denied"
 )
 _HEADER_WINDOW = 2500
 _NEXT_SECTION = loose(
-    r"RATIONALE FOR WHY|MEDICAL REVIEWER QUALIFICATIONS|ISSUES? (?:AT|IN) DISPUTE|DOCUMENTS REVIEWED", re.I
+    r"RATIONALE FOR WHY|MEDICAL REVIEWER QUALIFICATIONS|ISSUES? (?:AT|IN) DISPUTE|DOCUMENTS REVIEWED"
 )
 _SAME_AS_CA = re.compile(
     r"found that the guidelines? used by the Claims Administrator (was|were) (appropriate|relevant)", re.I
@@ -54,7 +51,7 @@ def parse_letter(doc: Document) -> Record:
     spans: dict[str, tuple[int, int]] = {}
 
     items_at = _items_start(text)
-    first = _FIRST_SECTION.search(text, 0, items_at or len(text))
+    first = _FIRST_SECTION.search(lowered(text), 0, items_at or len(text))
     head_end = first.start() if first and first.start() > 0 else min(len(text), _HEADER_WINDOW)
     header = Region(text, 0, max(head_end, min(len(text), 300)))
     fields = hdr.header_fields(header)
@@ -118,18 +115,19 @@ def parse_letter(doc: Document) -> Record:
 def _summary_region(text: str, pre_items: Region) -> Region:
     """The case summary: before the items in most layouts, after the issue list in the
     medical professional review layout (up to its next section heading)."""
-    m = _SUMMARY.search(text, 0, pre_items.end)
+    low = lowered(text)
+    m = _SUMMARY.search(low, 0, pre_items.end)
     if m:
         return Region(text, m.end(), pre_items.end)
-    m = _SUMMARY.search(text)
+    m = _SUMMARY.search(low)
     if not m:
         return pre_items
-    nxt = _NEXT_SECTION.search(text, m.end())
+    nxt = _NEXT_SECTION.search(low, m.end())
     return Region(text, m.end(), nxt.start() if nxt else len(text))
 
 
 def _items_start(text: str) -> int | None:
-    m = _ITEMS_HEADING.search(text)
+    m = _ITEMS_HEADING.search(lowered(text))
     return m.start() if m else None
 
 
@@ -200,7 +198,9 @@ def _item(text: str, b: ItemBlock, warnings: list[str]) -> Item:
     if b.rationale:
         rat_region = Region(text, *b.rationale)
         rationale = strip_noise(rat_region.clean)
-        rationale = re.sub(r"\s{2,}", " ", rationale).strip()
+        if "  " in rationale:  # a removed page-break line leaves a double space
+            rationale = " ".join(rationale.split())
+        rationale = rationale.strip()
         spans["rationale"] = b.rationale
         if decision == "upheld":
             reasons, rs = denial_reasons(rat_region.clean)

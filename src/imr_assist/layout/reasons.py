@@ -30,10 +30,9 @@ def denial_reasons(rationale: str) -> tuple[list[str], tuple[int, int] | None]:
     low = rationale.lower()
     sentences = _sentences(low)
     starts = [a for a, _ in sentences]
-    for reason, trigger, patterns in reason_rules():
+    for reason, triggers, patterns in reason_rules():
         m = None
-        candidates = sorted({bisect.bisect_right(starts, t.start()) - 1 for t in trigger.finditer(low)})
-        for k in candidates:
+        for k in _trigger_sentences(low, triggers, starts):
             a, b = sentences[k]
             m = next((m for p in patterns if (m := p.search(low, a, b))), None)
             if m:
@@ -43,3 +42,18 @@ def denial_reasons(rationale: str) -> tuple[list[str], tuple[int, int] | None]:
             lo = m.start() if lo is None else min(lo, m.start())
             hi = m.end() if hi is None else max(hi, m.end())
     return found, (lo, hi) if lo is not None and hi is not None else None
+
+
+def _trigger_sentences(low: str, triggers: tuple[str, ...], starts: list[int]) -> list[int]:
+    """Indexes of the sentences holding one of `triggers`, in order. `str.find` scans in C;
+    after a hit the scan jumps to the next sentence, so a common word costs one find per
+    sentence that holds it."""
+    hits: set[int] = set()
+    past_end = len(low) + 1
+    for t in triggers:
+        i = low.find(t)
+        while i >= 0:
+            k = bisect.bisect_right(starts, i) - 1
+            hits.add(k)
+            i = low.find(t, starts[k + 1] if k + 1 < len(starts) else past_end)
+    return sorted(hits)

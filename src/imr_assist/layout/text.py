@@ -4,11 +4,17 @@ boundaries, dates and spelled-out numbers.
 Every rule works on a `Region`: a slice of the original letter plus its cleaned view
 (line breaks joined, hyphen splits joined, spaces collapsed). Rules match on the cleaned
 string, then map the match back with `Region.span()` so spans point into the letter.
+
+Case-insensitive rules match lower-case patterns against lower-cased text (`Region.low`,
+`lowered(letter)`) rather than using IGNORECASE: `re` only scans for a literal prefix or
+a first-character set when the pattern is case-sensitive, which makes the searches over
+whole letters 3-5x faster. Values are then read from the original-case text by offset.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -31,6 +37,11 @@ class Region:
     def clean(self) -> str:
         return self.view.text
 
+    @cached_property
+    def low(self) -> str:
+        """The cleaned text lower-cased, offset for offset."""
+        return lower_keeping_offsets(self.view.text)
+
     def span(self, a: int, b: int) -> tuple[int, int]:
         """Cleaned `[a, b)` -> original `[start, end)`."""
         return self.view.to_original(a, b)
@@ -44,10 +55,43 @@ class Region:
         return pattern.search(self.clean, pos)
 
 
-def loose(pattern: str, flags: int = re.IGNORECASE) -> re.Pattern[str]:
-    """Compile `pattern` with each literal space matching any run of whitespace, for
-    headings matched on the raw letter (doubled spaces, headings broken across lines)."""
-    return re.compile(pattern.replace(" ", r"\s+"), flags)
+def lower_keeping_offsets(s: str) -> str:
+    """`s.lower()` with every offset kept: the rare characters whose lower case is longer
+    ('İ' -> 'i̇') are left as they are."""
+    low = s.lower()
+    if len(low) == len(s):
+        return low
+    return "".join(lc if len(lc := c.lower()) == 1 else c for c in s)
+
+
+def lowered(text: str) -> str:
+    """The whole letter lower-cased (offsets kept), computed once per letter: the memo holds
+    the last letter seen, checked by identity, and a parse reads one letter at a time."""
+    global _LAST_LOWERED
+    last = _LAST_LOWERED
+    if last is not None and last[0] is text:
+        return last[1]
+    low = lower_keeping_offsets(text)
+    _LAST_LOWERED = (text, low)
+    return low
+
+
+_LAST_LOWERED: tuple[str, str] | None = None
+_PATTERN_TOKEN = re.compile(r"\\.|\(\?P[<=]|[^\\(]+|\(")
+
+
+def lower_pattern(pattern: str) -> re.Pattern[str]:
+    """Compile `pattern` to match lower-cased text: its literal letters lower-cased, its
+    escapes (\\S, \\W, \\D, \\B) and named groups left as written."""
+    tokens = _PATTERN_TOKEN.findall(pattern)
+    return re.compile("".join(t if t.startswith(("\\", "(?P")) else t.lower() for t in tokens))
+
+
+def loose(pattern: str) -> re.Pattern[str]:
+    """A heading pattern for the lower-cased letter (`lowered`): case-insensitive by
+    lower-casing, and each literal space matches any run of whitespace (doubled spaces,
+    headings broken across lines)."""
+    return lower_pattern(pattern.replace(" ", r"\s+"))
 
 
 _ABBREVIATIONS = {"dr", "vs", "mr", "mrs", "ms", "no", "approx", "st", "jr", "sr", "inc", "etc", "e.g", "i.e"}
@@ -59,10 +103,11 @@ def sentence_spans(s: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     start = 0
     for m in _SENTENCE_END.finditer(s):
-        word = re.search(r"([A-Za-z.]+)$", s[start : m.start()])
-        if word and (word.group(1).lower().rstrip(".") in _ABBREVIATIONS or "." in word.group(1).strip(".")):
+        end = m.start()
+        word = _word_before(s, start, end)
+        if word and (word.lower().rstrip(".") in _ABBREVIATIONS or "." in word.strip(".")):
             continue  # "Dr.", "vs.", "q.d.", "p.o."
-        if m.start() > 0 and s[m.start() - 1].isupper() and (m.start() < 2 or s[m.start() - 2] in " ."):
+        if end > 0 and s[end - 1].isupper() and (end < 2 or s[end - 2] in " ."):
             continue  # an initial like "J. Smith"
         spans.append((start, m.end()))
         start = m.end()
@@ -71,6 +116,17 @@ def sentence_spans(s: str) -> list[tuple[int, int]]:
     if start < len(s):
         spans.append((start, len(s)))
     return spans
+
+
+_WORD_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz.")
+
+
+def _word_before(s: str, start: int, end: int) -> str:
+    """The run of ASCII letters and dots ending at `end` (not before `start`)."""
+    i = end
+    while i > start and s[i - 1] in _WORD_CHARS:
+        i -= 1
+    return s[i:end]
 
 
 WORD_NUMBERS = {
@@ -105,6 +161,7 @@ _MONTHS = {
 }  # fmt: skip
 _MONTH_RE = r"(?:" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
 
+#: Dates in the forms these letters use, matched on lower-cased text.
 DATE_PATTERN = re.compile(
     r"(?P<num>\b(?P<m>\d{1,2})\s?[-/.]\s?(?P<d>\d{1,2})\s?[-/.]\s?(?P<y>\d{4}|\d{2})(?!\d))"
     r"|(?P<long>\b(?P<mn>" + _MONTH_RE + r")\s+(?P<ld>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<ly>\d{4})\b)"
@@ -112,7 +169,6 @@ DATE_PATTERN = re.compile(
     r"|(?P<monthyear>\b(?P<mymn>" + _MONTH_RE + r")\s*,?\s+(?P<myy>\d{4})\b)"
     r"|(?P<slashmy>\b(?P<smm>\d{1,2})/(?P<smy>\d{4})\b)"
     r"|(?P<year>\b(?:in|of|since|during)\s+(?P<yy>(?:19|20)\d{2})\b)",
-    re.IGNORECASE,
 )
 
 
@@ -153,13 +209,35 @@ def date_span(m: re.Match[str]) -> tuple[int, int]:
     return m.start(), m.end()
 
 
-def find_dates(s: str, start: int = 0, end: int | None = None) -> list[tuple[str, int, int]]:
-    """All parseable dates in `s[start:end]` as (iso, start, end)."""
-    out: list[tuple[str, int, int]] = []
+_DIGITS = re.compile(r"\d+")
+_WORD_END = re.compile(r"([a-z]+)[\s,.]*$")
+
+
+def iter_dates(s: str, start: int = 0, end: int | None = None) -> Iterator[re.Match[str]]:
+    """`DATE_PATTERN.finditer(s, start, end)` on lower-cased text, several times faster.
+
+    Every date form holds digits and starts either at its first digit run or at the word
+    right before it ('march 2016', 'in 2016'), so only those positions are tried: scanning
+    every position of a letter with six alternatives is what made dates slow.
+    """
     end = len(s) if end is None else end
-    if not any(ch.isdigit() for ch in s[start:end]):
-        return out
-    for m in DATE_PATTERN.finditer(s, start, end):
+    last = start
+    for d in _DIGITS.finditer(s, start, end):
+        if d.start() < last:
+            continue
+        word = _WORD_END.search(s, max(last, d.start() - 16), d.start())
+        for at in (word.start(1), d.start()) if word else (d.start(),):
+            m = DATE_PATTERN.match(s, at, end)
+            if m:
+                last = m.end()
+                yield m
+                break
+
+
+def find_dates(s: str, start: int = 0, end: int | None = None) -> list[tuple[str, int, int]]:
+    """All parseable dates in `s[start:end]` (lower-cased text) as (iso, start, end)."""
+    out: list[tuple[str, int, int]] = []
+    for m in iter_dates(s, start, end):
         iso = parse_date_match(m)
         if iso:
             a, b = date_span(m)
