@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import InputError
+from .pdf_text import pdf_page_texts
 
 #: Letters beyond this size are not IMR letters (the longest real ones are ~100 KB; a
 #: 200-item letter is ~500 KB); the bound keeps a stray huge file from costing minutes.
@@ -189,43 +190,18 @@ def decode_text(data: bytes, source: str) -> str:
 
 
 def _read_pdf(data: bytes, source: str) -> Document:
-    """Read the PDF text layer with pypdfium2 (empty-password AES PDFs open as-is)."""
-    import pypdfium2 as pdfium
-
-    try:
-        pdf = pdfium.PdfDocument(data, password="")
-    except Exception as exc:  # pdfium raises PdfiumError with codes; one line is enough
-        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        if "password" in reason.lower():
-            raise InputError(f"{source}: PDF is password-protected") from None
-        raise InputError(f"{source}: unreadable PDF ({reason})") from None
+    """Join the pages' text (line ends normalised), each page starting on a new line."""
     parts: list[str] = []
     starts: list[int] = []
     pos = 0
-    try:
-        _pdf_pages(pdf, parts, starts, pos)
-    except Exception as exc:  # a corrupt page object: the file is damaged, say so in one line
-        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise InputError(f"{source}: damaged PDF ({reason})") from None
-    finally:
-        pdf.close()
+    for page in pdf_page_texts(data, source):
+        page = page.replace("\r\n", "\n").replace("\r", "\n")
+        if not page.endswith("\n"):
+            page += "\n"
+        starts.append(pos)
+        parts.append(page)
+        pos += len(page)
     text = "".join(parts)
     if not text.strip():
         raise InputError(f"{source}: PDF has no text layer (scanned image): it needs OCR first")
     return Document(text=text, source=source, page_starts=starts or [0])
-
-
-def _pdf_pages(pdf: object, parts: list[str], starts: list[int], pos: int) -> None:
-    """Append each page's text to `parts` and its start offset to `starts`."""
-    for i in range(len(pdf)):  # type: ignore[arg-type]
-        page = pdf[i]  # type: ignore[index]
-        tp = page.get_textpage()
-        t = tp.get_text_range().replace("\r\n", "\n").replace("\r", "\n")
-        tp.close()
-        page.close()
-        starts.append(pos)
-        parts.append(t)
-        pos += len(t)
-        if not t.endswith("\n"):
-            parts.append("\n")
-            pos += 1

@@ -1,0 +1,60 @@
+"""The text layer of a PDF, page by page, through pdfium's C API (`pypdfium2.raw`).
+
+The C calls skip pypdfium2's per-object wrappers (finalizers, weak references), which
+cost a tenth of the time of reading a two-page letter. DWC serves its letters
+AES-encrypted with an empty password; pdfium opens those with the password "".
+"""
+
+from __future__ import annotations
+
+import ctypes
+
+from .errors import InputError
+
+_LOAD_ERRORS = {
+    1: "unknown error",
+    2: "file not found or could not be opened",
+    3: "not a PDF or corrupted",
+    5: "unsupported security scheme",
+    6: "page not found or content error",
+}
+
+
+def pdf_page_texts(data: bytes, source: str) -> list[str]:
+    """Each page's text as pdfium lays it out; `InputError` (one line) when it cannot."""
+    import pypdfium2 as pdfium  # imported here: reading text letters never loads pdfium
+
+    raw = pdfium.raw
+    buffer = ctypes.create_string_buffer(data, len(data))  # pdfium reads it in place: keep it alive
+    doc = raw.FPDF_LoadMemDocument64(buffer, len(data), b"")
+    if not doc:
+        code = raw.FPDF_GetLastError()
+        if code == raw.FPDF_ERR_PASSWORD:
+            raise InputError(f"{source}: PDF is password-protected")
+        raise InputError(f"{source}: unreadable PDF ({_LOAD_ERRORS.get(code, f'pdfium error {code}')})")
+    try:
+        return [_page_text(raw, doc, i, source) for i in range(raw.FPDF_GetPageCount(doc))]
+    finally:
+        raw.FPDF_CloseDocument(doc)
+
+
+def _page_text(raw: object, doc: object, index: int, source: str) -> str:
+    page = raw.FPDF_LoadPage(doc, index)  # type: ignore[attr-defined]
+    if not page:
+        raise InputError(f"{source}: damaged PDF (page {index + 1} cannot be loaded)")
+    try:
+        textpage = raw.FPDFText_LoadPage(page)  # type: ignore[attr-defined]
+        if not textpage:
+            raise InputError(f"{source}: damaged PDF (no text on page {index + 1} can be read)")
+        try:
+            count = raw.FPDFText_CountChars(textpage)  # type: ignore[attr-defined]
+            if count <= 0:
+                return ""
+            # UTF-16 units: a character outside the BMP takes two, plus the terminator.
+            units = (ctypes.c_ushort * (2 * count + 1))()
+            written = raw.FPDFText_GetText(textpage, 0, count, units)  # type: ignore[attr-defined]
+            return bytes(units)[: max(written - 1, 0) * 2].decode("utf-16-le", errors="replace")
+        finally:
+            raw.FPDFText_ClosePage(textpage)  # type: ignore[attr-defined]
+    finally:
+        raw.FPDF_ClosePage(page)  # type: ignore[attr-defined]
