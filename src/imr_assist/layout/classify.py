@@ -34,11 +34,11 @@ def classify_request(request: str) -> Classification:
     low = lower_keeping_offsets(request)
     hits = [(m.start(), m.end(), by_name[_norm(m.group(0))]) for m in pattern.finditer(low)]
     category = None
-    for cat, rule in category_rules():
+    for cat, rules in category_rules():
         if cat == "medication" and hits:
             category = "medication"
             break
-        if rule.search(low):
+        if any(rule.search(low) for rule in rules):
             category = cat
             break
     category = category or ("medication" if hits else "other")

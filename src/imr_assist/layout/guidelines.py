@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from .text import lower_keeping_offsets, lower_pattern
+from .text import lower_keeping_offsets, lower_pattern, one_of
 
 _NO_EVIDENCE = lower_pattern(r"did not cite any (medical )?evidence|no (medical )?evidence (was )?cited")
 _DECISION_BASED = lower_pattern(r"Decision based on")
@@ -24,11 +24,11 @@ _ACOEM_CHAPTER = (
     r"|Prevention|Occupational Medicine Practice Guidelines"
 )
 _SOURCES: list[tuple[str, re.Pattern[str]]] = [
-    ("MTUS", lower_pattern(r"\bMTUS\b|Chronic Pain Medical Treatment|Medical Treatment Utilization Schedule"
-                           r"|Chronic Pain (Treatment )?Guidelines|Postsurgical Treatment|Opioid Treatment")),
+    ("MTUS", one_of([r"\bMTUS\b", "Chronic Pain Medical Treatment", "Medical Treatment Utilization Schedule",
+                     "Chronic Pain (Treatment )?Guidelines", "Postsurgical Treatment", "Opioid Treatment"])),
     ("ACOEM", lower_pattern(_ACOEM_CHAPTER)),
-    ("ODG", lower_pattern(r"\bODG\b|Official Disability Guidelines?|Work Loss Data Institute")),
-    ("FDA", lower_pattern(r"\bFDA\b|Food and Drug Administration")),
+    ("ODG", one_of([r"\bODG\b", "Official Disability Guidelines?", "Work Loss Data Institute"])),
+    ("FDA", one_of([r"\bFDA\b", "Food and Drug Administration"])),
 ]  # fmt: skip
 _CITATION = lower_pattern(r"Non-MTUS Citation:?\s*(?P<what>[^.;]*)")
 #: A chapter named under MTUS ("MTUS Shoulder Complaints").

@@ -5,6 +5,7 @@ Each finder returns `(value, span)` with spans in the original letter text.
 
 from __future__ import annotations
 
+import bisect
 import re
 
 from .text import Region, date_span, find_dates, iter_dates, lower_pattern, parse_date_match, sentence_spans
@@ -24,7 +25,10 @@ _LABELS = {
     "claim_number": r"Claim(?:s)?\s*(?:Number|No\.?|#)",
 }
 _LABEL_RE = lower_pattern("|".join(f"(?P<{k}>\\b(?:{v})\\s*:)" for k, v in _LABELS.items()))
-_CASE_RE = lower_pattern(r"\b(C[MB]\d{2}\s?-\s?\d{5,8})\b")
+#: The first word of every label, for `_labels` to try `_LABEL_RE` only there.
+_LABEL_WORD = re.compile(r"imr|case|date|doi|decision|ur|utilization|priority|application|claim")
+#: The look-behind sits after the 'c' (not a leading \\b) so `re` can scan for 'c'.
+_CASE_RE = lower_pattern(r"(C(?<!\wC)[MB]\d{2}\s?-\s?\d{5,8})\b")
 _DATE_LABELS = {"date_assigned", "date_of_injury", "decision_date", "utilization_review_date", "application_received"}
 
 
@@ -35,7 +39,9 @@ def header_fields(region: Region) -> dict[str, Found]:
     pending labels take the next values of their type in order.
     """
     s = region.low
-    labels = list(_LABEL_RE.finditer(s))
+    labels = _labels(s)
+    values = _values(s)
+    value_starts = [v[2] for v in values]
     out: dict[str, Found] = {}
     pending: list[str] = []
     for i, m in enumerate(labels):
@@ -44,26 +50,41 @@ def header_fields(region: Region) -> dict[str, Found]:
             continue
         seg_end = labels[i + 1].start() if i + 1 < len(labels) else min(len(s), m.end() + 80)
         pending.append(name)
-        values = _values(s, m.end(), seg_end)
+        first, last = bisect.bisect_left(value_starts, m.end()), bisect.bisect_left(value_starts, seg_end)
+        segment = [v for v in values[first:last] if v[3] <= seg_end]
         still: list[str] = []
         for label in pending:
             kind = "date" if label in _DATE_LABELS else ("case" if label == "case_number" else "word")
-            pick = next((v for v in values if v[0] == kind), None)
+            pick = next((v for v in segment if v[0] == kind), None)
             if pick is None:
                 if kind != "word":
                     still.append(label)
                 continue
-            values.remove(pick)
+            segment.remove(pick)
             out[label] = (pick[1], region.span(pick[2], pick[3]))
         pending = still
     return out
 
 
-def _values(s: str, a: int, b: int) -> list[tuple[str, object, int, int]]:
-    vals: list[tuple[str, object, int, int]] = []
-    for iso, x, y in find_dates(s, a, b):
-        vals.append(("date", iso, x, y))
-    for m in _CASE_RE.finditer(s, a, b):
+def _labels(s: str) -> list[re.Match[str]]:
+    """`_LABEL_RE.finditer(s)`, tried only where a label's first word starts: the label
+    alternation opens with named groups, which keeps `re` from skipping ahead on its own."""
+    found: list[re.Match[str]] = []
+    last = 0
+    for w in _LABEL_WORD.finditer(s):
+        if w.start() < last:
+            continue
+        m = _LABEL_RE.match(s, w.start())
+        if m:
+            found.append(m)
+            last = m.end()
+    return found
+
+
+def _values(s: str) -> list[tuple[str, object, int, int]]:
+    """Every date and case number in the header, in order: (kind, value, start, end)."""
+    vals: list[tuple[str, object, int, int]] = [("date", iso, x, y) for iso, x, y in find_dates(s)]
+    for m in _CASE_RE.finditer(s):
         vals.append(("case", _case_id(m.group(1)), m.start(1), m.end(1)))
     vals.sort(key=lambda v: v[2])
     return vals

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from ..paths import DATA_DIR
-from .text import lower_pattern
+from .text import any_of
 
 
 @dataclass(frozen=True)
@@ -65,10 +65,10 @@ def trie_pattern(names: Iterable[str]) -> str:
 
 
 @lru_cache(maxsize=1)
-def category_rules() -> list[tuple[str, re.Pattern[str]]]:
+def category_rules() -> list[tuple[str, list[re.Pattern[str]]]]:
+    """Per category, in order: patterns for the lower-cased request, one matching is enough."""
     data = json.loads((DATA_DIR / "categories.json").read_text())
-    # Matched against the lower-cased request (see `text.lower_pattern`).
-    return [(cat, lower_pattern("|".join(f"(?:{p})" for p in pats))) for cat, pats in data["rules"]]
+    return [(cat, any_of(pats)) for cat, pats in data["rules"]]
 
 
 

@@ -81,10 +81,45 @@ _PATTERN_TOKEN = re.compile(r"\\.|\(\?P[<=]|[^\\(]+|\(")
 
 
 def lower_pattern(pattern: str) -> re.Pattern[str]:
-    """Compile `pattern` to match lower-cased text: its literal letters lower-cased, its
-    escapes (\\S, \\W, \\D, \\B) and named groups left as written."""
+    """Compile `pattern` to match lower-cased text (see `lowercase_regex`)."""
+    return re.compile(lowercase_regex(pattern))
+
+
+def lowercase_regex(pattern: str) -> str:
+    """`pattern` with its literal letters lower-cased and its escapes (\\S, \\W, \\D,
+    \\B) and named groups left as written."""
     tokens = _PATTERN_TOKEN.findall(pattern)
-    return re.compile("".join(t if t.startswith(("\\", "(?P")) else t.lower() for t in tokens))
+    return "".join(t if t.startswith(("\\", "(?P")) else t.lower() for t in tokens)
+
+
+_LEADING_BOUNDARY = re.compile(r"\\b([a-z0-9])(?![?*+{])")
+
+
+def word_led(alternative: str) -> str:
+    """'\\bmri' -> 'm(?<!\\wm)ri': the same matches, but starting with a literal letter.
+
+    `re` skips ahead to a possible first character only when every alternative of a
+    pattern starts with a literal one; a leading \\b defeats that, and moving it behind
+    the first letter makes such searches twice as fast or more.
+    """
+    m = _LEADING_BOUNDARY.match(alternative)
+    return f"{m.group(1)}(?<!\\w{m.group(1)}){alternative[m.end():]}" if m else alternative
+
+
+def one_of(alternatives: list[str]) -> re.Pattern[str]:
+    """One pattern for lower-cased text matching any of `alternatives` (`word_led` each)."""
+    return re.compile("|".join(f"(?:{word_led(lowercase_regex(a))})" for a in alternatives))
+
+
+def any_of(alternatives: list[str]) -> list[re.Pattern[str]]:
+    """Patterns for lower-cased text, true when any of them matches: the alternatives that
+    start with a literal character (after `word_led`) share one pattern `re` scans fast;
+    the others ('\\d+ mg', a group) are compiled apart so they do not slow the rest."""
+    literal_led, others = [], []
+    for alt in alternatives:
+        alt = word_led(lowercase_regex(alt))
+        (literal_led if alt[:1] and alt[0] not in "\\([.^$|?*+{" else others).append(alt)
+    return [re.compile("|".join(f"(?:{a})" for a in group)) for group in (literal_led, others) if group]
 
 
 def loose(pattern: str) -> re.Pattern[str]:
@@ -210,24 +245,32 @@ def date_span(m: re.Match[str]) -> tuple[int, int]:
 
 
 _DIGITS = re.compile(r"\d+")
-_WORD_END = re.compile(r"([a-z]+)[\s,.]*$")
+#: Words a date can start with before its first digits ("march 2016", "in 2016").
+_DATE_WORDS = frozenset(_MONTHS) | {"in", "of", "since", "during"}
 
 
 def iter_dates(s: str, start: int = 0, end: int | None = None) -> Iterator[re.Match[str]]:
     """`DATE_PATTERN.finditer(s, start, end)` on lower-cased text, several times faster.
 
-    Every date form holds digits and starts either at its first digit run or at the word
-    right before it ('march 2016', 'in 2016'), so only those positions are tried: scanning
-    every position of a letter with six alternatives is what made dates slow.
+    Every date form holds digits and starts either at its first digit run or at the date
+    word right before it ('march 2016', 'in 2016'), so only those positions are tried:
+    scanning every position of a letter with six alternatives is what made dates slow.
     """
     end = len(s) if end is None else end
     last = start
     for d in _DIGITS.finditer(s, start, end):
-        if d.start() < last:
+        at = d.start()
+        if at < last:
             continue
-        word = _WORD_END.search(s, max(last, d.start() - 16), d.start())
-        for at in (word.start(1), d.start()) if word else (d.start(),):
-            m = DATE_PATTERN.match(s, at, end)
+        word_end = at
+        while word_end > last and s[word_end - 1] in " ,.\n\t":
+            word_end -= 1
+        word_start = word_end
+        while word_start > last and "a" <= s[word_start - 1] <= "z":
+            word_start -= 1
+        tries = (word_start, at) if s[word_start:word_end] in _DATE_WORDS else (at,)
+        for pos in tries:
+            m = DATE_PATTERN.match(s, pos, end)
             if m:
                 last = m.end()
                 yield m
