@@ -71,7 +71,7 @@ class CleanView:
         """(the letter's non-space offsets, where this view's run of them starts, how many)."""
         if self._index is None:
             pos = _nonspace_positions(self.source)
-            self._index = (pos, int(np.searchsorted(pos, self.start)), len(self.text) - self.text.count(" "))
+            self._index = (pos, int(pos.searchsorted(self.start)), len(self.text) - self.text.count(" "))
         return self._index
 
     def to_original_pos(self, i: int) -> int:

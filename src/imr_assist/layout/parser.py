@@ -175,8 +175,9 @@ def _item(text: str, b: ItemBlock, warnings: list[str]) -> Item:
     if rspan:
         spans["refills"] = within_request(*rspan)
 
-    ca_text = _clean_span(text, b.ca_guideline)
-    rev_text = _clean_span(text, b.reviewer_guideline)
+    ca_text = clean(text[b.ca_guideline[0] : b.ca_guideline[1]]) if b.ca_guideline else None
+    rev_region = Region(text, *b.reviewer_guideline) if b.reviewer_guideline else None
+    rev_text = rev_region.clean if rev_region else None
     ca_sources = guideline_sources(ca_text) if ca_text is not None else []
     rev_sources = guideline_sources(rev_text) if rev_text is not None else []
     if b.ca_guideline:
@@ -184,9 +185,8 @@ def _item(text: str, b: ItemBlock, warnings: list[str]) -> Item:
     if b.reviewer_guideline:
         spans["reviewer_guidelines"] = b.reviewer_guideline
     pages: list[str] = []
-    if rev_text is not None and b.reviewer_guideline:
-        rev_region = Region(text, *b.reviewer_guideline)
-        pages, page_spans = cited_pages(rev_region.clean)
+    if rev_region is not None and rev_text is not None:
+        pages, page_spans = cited_pages(rev_text)
         if page_spans:
             spans["reviewer_pages"] = rev_region.span(page_spans[0][0], page_spans[-1][1])
         if _SAME_AS_CA.search(rev_text):
@@ -231,7 +231,3 @@ def _item(text: str, b: ItemBlock, warnings: list[str]) -> Item:
     if b.authorized_portion:
         item.spans["authorized_portion"] = b.authorized_portion[1]
     return item
-
-
-def _clean_span(text: str, span: tuple[int, int] | None) -> str | None:
-    return clean(text[span[0] : span[1]]) if span else None
