@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from .text import Region, loose, lowered, sentence_spans
+from .text import Region, loose, lower_keeping_offsets, lowered, one_of, sentence_spans
 
 Span = tuple[int, int]
 
@@ -39,21 +39,29 @@ class ItemBlock:
     notes: list[str] = field(default_factory=list)
 
 
-# Lines that page breaks repeat inside the items section, never part of an item.
-NOISE = re.compile(
-    r"IMR ISSUES,? DECISIONS,? AND RATIONALES?"
-    r"|IMR DECISIONS?\(?S?\)? AND RATIONALES?\(?S?\)?"
-    r"|The Final Determination was based on decisions for the disputed items\s*/\s*services set forth below:?"
-    r"|\bPage \d+ of \d+\b",
-    re.IGNORECASE,
+# Lines that page breaks repeat inside the items section, never part of an item
+# (matched on the lower-cased text).
+NOISE = one_of(
+    [
+        r"IMR ISSUES,? DECISIONS,? AND RATIONALES?",
+        r"IMR DECISIONS?\(?S?\)? AND RATIONALES?\(?S?\)?",
+        r"The Final Determination was based on decisions for the disputed items\s*/\s*services set forth below:?",
+        r"\bPage \d+ of \d+\b",
+    ]
 )
 _NOISE_HINTS = ("imr ", "final determination", "page ")
 
 
 def strip_noise(s: str, repl: str | Callable[[re.Match[str]], str] = "") -> str:
     """Remove page-break repeats; the substring pre-check skips the regex on most texts."""
-    low = s.lower()
-    return NOISE.sub(repl, s) if any(h in low for h in _NOISE_HINTS) else s
+    low = lower_keeping_offsets(s)
+    if not any(h in low for h in _NOISE_HINTS):
+        return s
+    parts, last = [], 0
+    for m in NOISE.finditer(low):
+        parts += [s[last : m.start()], repl(m) if callable(repl) else repl]
+        last = m.end()
+    return "".join(parts) + s[last:] if parts else s
 
 
 _PREFIX = re.compile(r"^\s*(?:Associated\s+Surgical\s+Services?|Associated\s+Services?)\s*:\s*", re.IGNORECASE)

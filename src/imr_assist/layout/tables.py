@@ -28,18 +28,19 @@ def drug_table() -> tuple[re.Pattern[str], dict[str, Drug]]:
         drug = Drug(entry["generic"], entry["class"], bool(entry.get("topical")))
         for name in entry["names"]:
             by_name.setdefault(name.lower(), drug)
-    # Matched against the lower-cased request; the longest name at a position wins.
-    return re.compile(trie_pattern(by_name) + r"(?![a-z])"), by_name
+    # Matched against the lower-cased request; the longest name at a position wins. A
+    # name must start a word, and a space in it matches spaces or hyphens ('MS-Contin').
+    return re.compile(trie_pattern(by_name, word_start=True, space=r"[\s-]+") + r"(?![a-z])"), by_name
 
 
-def trie_pattern(names: Iterable[str]) -> str:
-    """One regex for many names, factored by shared prefixes ('oxy(?:codone|contin)').
+def trie_pattern(names: Iterable[str], word_start: bool = False, space: str = " ") -> str:
+    """One regex for many strings, factored by shared prefixes ('oxy(?:codone|contin)').
 
     `re` tries an alternation's branches one by one at every position; a trie walks one
     branch per character, which makes a table of hundreds of names as cheap to scan as a
-    few. A name must start a word: the look-behind sits after each first character so `re`
-    can still skip ahead to positions holding a possible first character. A space in a
-    name matches any run of spaces or hyphens ('ms contin', 'MS-Contin').
+    few, and the longest string at a position wins. `word_start` puts a look-behind after
+    each first character (not before it, so `re` can still skip ahead to positions
+    holding a possible first character); `space` is what a space in a string matches.
     """
     trie: dict[str, dict] = {}
     for name in names:
@@ -53,8 +54,8 @@ def trie_pattern(names: Iterable[str]) -> str:
         for ch, child in sorted(node.items()):
             if not ch:
                 continue
-            atom = r"[\s-]+" if ch == " " else re.escape(ch)
-            guard = f"(?<![a-z]{re.escape(ch)})" if top else ""
+            atom = space if ch == " " else re.escape(ch)
+            guard = f"(?<![a-z]{re.escape(ch)})" if top and word_start else ""
             branches.append(atom + guard + emit(child))
         if not branches:
             return ""
@@ -72,15 +73,39 @@ def category_rules() -> list[tuple[str, list[re.Pattern[str]]]]:
 
 
 
+@dataclass(frozen=True)
+class ReasonRules:
+    """The denial-reason phrase rules, compiled (see data/denial_reasons.json)."""
+
+    reasons: tuple[str, ...]
+    #: Per reason, its patterns for the lower-cased rationale, tried one by one: separate
+    #: patterns keep `re`'s scan for each one's first characters (5x faster here than one
+    #: IGNORECASE alternation).
+    patterns: tuple[tuple[re.Pattern[str], ...], ...]
+    #: Every reason's trigger words in one trie regex: one scan of the rationale finds the
+    #: sentences worth trying each reason's patterns on.
+    trigger_scan: re.Pattern[str]
+    #: Matched trigger -> indexes of the reasons it triggers, counting the triggers inside
+    #: it too ('failed' holds 'fail'). The scan does not report a trigger that overlaps a
+    #: match before it ('relief' + 'efficacy' glued as 'reliefficacy'); words in letters
+    #: are not glued so.
+    trigger_reasons: dict[str, tuple[int, ...]]
+
+
 @lru_cache(maxsize=1)
-def reason_rules() -> list[tuple[str, tuple[str, ...], list[re.Pattern[str]]]]:
-    """Per reason: its trigger words (plain lower-case substrings) and its patterns compiled
-    one by one, lower-case, without IGNORECASE: the rationale is lower-cased once, and
-    separate patterns keep re's literal-prefix scan (5x faster here than one IGNORECASE
-    alternation)."""
+def reason_rules() -> ReasonRules:
     data = json.loads((DATA_DIR / "denial_reasons.json").read_text())
-    triggers: dict[str, list[str]] = data.get("triggers", {})
-    return [
-        (reason, tuple(t.lower() for t in triggers.get(reason, [""])), [re.compile(p.lower()) for p in pats])
-        for reason, pats in data["reasons"].items()
-    ]
+    reasons = tuple(data["reasons"])
+    by_trigger: dict[str, set[int]] = {}
+    for i, reason in enumerate(reasons):
+        for trigger in data["triggers"][reason]:
+            by_trigger.setdefault(trigger.lower(), set()).add(i)
+    trigger_reasons = {
+        t: tuple(sorted(set().union(*(ids for u, ids in by_trigger.items() if u in t)))) for t in by_trigger
+    }
+    return ReasonRules(
+        reasons=reasons,
+        patterns=tuple(tuple(re.compile(p.lower()) for p in data["reasons"][r]) for r in reasons),
+        trigger_scan=re.compile(trie_pattern(by_trigger)),
+        trigger_reasons=trigger_reasons,
+    )
