@@ -78,9 +78,13 @@ def parse_letter(doc: Document) -> Record:
         sex=take("patient.sex", sex_found),  # type: ignore[arg-type]
         date_of_injury=take("patient.date_of_injury", doi),  # type: ignore[arg-type]
     )
-    states, specs = hdr.reviewer_credentials(pre_items)
-    if states[0] is None and specs[0] is None:
-        states, specs = hdr.reviewer_credentials(Region(text, 0, len(text)))
+    # Credentials sit before the case summary; the longer regions are read only when not.
+    before_summary = Region(text, 0, summary.start) if summary_m and summary.start <= pre_items.end else None
+    for where in (before_summary, pre_items, Region(text, 0, len(text))):
+        if where is not None:
+            states, specs = hdr.reviewer_credentials(where)
+            if states[0] is not None or specs[0] is not None:
+                break
     reviewer = Reviewer(
         licensure_states=take("reviewer.licensure_states", states) or [],  # type: ignore[arg-type]
         specialties=take("reviewer.specialties", specs) or [],  # type: ignore[arg-type]
