@@ -77,7 +77,7 @@ def lowered(text: str) -> str:
 
 
 _LAST_LOWERED: tuple[str, str] | None = None
-_PATTERN_TOKEN = re.compile(r"\\.|\(\?P[<=]|[^\\(]+|\(")
+_PATTERN_TOKEN = re.compile(r"\\.|\(\?P<\w+>|\(\?P=\w+\)|[^\\(]+|\(")
 
 
 def lower_pattern(pattern: str) -> re.Pattern[str]:

@@ -1,0 +1,135 @@
+"""The fast-matching helpers the layout rules rely on give the same answers as the plain,
+slow regexes they replace: lower-cased patterns instead of IGNORECASE, a leading \\b moved
+behind the first letter, dates tried only at digit runs, trie alternations, the
+one-scan trigger words of the denial reasons and the non-space index behind spans."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from imr_assist.layout.reasons import denial_reasons
+from imr_assist.layout.tables import category_rules, reason_rules, trie_pattern
+from imr_assist.layout.text import (
+    DATE_PATTERN,
+    Region,
+    any_of,
+    iter_dates,
+    lower_keeping_offsets,
+    lower_pattern,
+    lowered,
+    word_led,
+)
+from imr_assist.reading import clean, read_document
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = sorted((ROOT / "eval" / "corpus" / "txt").glob("*.txt"))[:16]
+
+
+def corpus_texts() -> list[str]:
+    return [read_document(p).text for p in CORPUS]
+
+
+def test_lower_keeping_offsets_never_shifts_offsets() -> None:
+    s = "İstanbul DATE OF INJURY: 10/13/2016"  # 'İ'.lower() is two characters
+    low = lower_keeping_offsets(s)
+    assert len(low) == len(s)
+    assert low.index("date of injury") == s.index("DATE OF INJURY")
+    assert lowered(s) is lowered(s)  # memoised per letter
+
+
+def test_lower_pattern_keeps_escapes_and_group_names() -> None:
+    p = lower_pattern(r"(?P<Word>\S+)\s+OF\s+(?P<num>\D*\d+)")
+    m = p.search("date of injury 12")
+    assert m is not None and m.group("Word") == "date" and m.group("num") == "injury 12"
+
+
+@pytest.mark.parametrize(
+    "alternative, text, expected",
+    [
+        (r"\bmri\b", "lumbar mri without contrast", True),
+        (r"\bmri\b", "lumbarmri", False),
+        (r"\bs?cs\b", "scs trial", True),  # quantified first letter: left as written
+        (r"\b\d+ mg", "tramadol 50 mg", True),
+        (r"\b\d+ mg", "x50 mg", False),
+    ],
+)
+def test_word_led_matches_like_a_leading_boundary(alternative: str, text: str, expected: bool) -> None:
+    moved = re.compile(word_led(alternative))
+    assert bool(moved.search(text)) is expected
+    assert bool(re.search(alternative, text)) is expected
+
+
+def test_category_rules_match_like_the_case_insensitive_alternation() -> None:
+    import json
+
+    from imr_assist.paths import DATA_DIR
+
+    data = json.loads((DATA_DIR / "categories.json").read_text())
+    requests = [
+        "MRI of the lumbar spine", "Norco 10/325mg #120", "Physical therapy 2x6", "TENS unit",
+        "Lumbar ESI at L4-5", "Right knee arthroscopy", "Urine drug screen", "H-Wave device",
+        "Follow-up visit", "Ibuprofen 800 mg", "CBT sessions x6", "Carpal tunnel release",
+        "Unitedhealth form", "scs trial", "Home exercise kit", "PT/OT evaluation",
+    ]  # fmt: skip
+    for (cat, pats), (cat2, compiled) in zip(data["rules"], category_rules(), strict=True):
+        assert cat == cat2
+        slow = re.compile("|".join(f"(?:{p})" for p in pats), re.IGNORECASE)
+        for request in requests:
+            fast = any(p.search(lower_keeping_offsets(request)) for p in compiled)
+            assert fast == bool(slow.search(request)), (cat, request)
+
+
+def test_any_of_separates_alternatives_that_cannot_be_scanned_by_first_letter() -> None:
+    patterns = any_of([r"\bcream\b", r"\d\s?%", "transdermal"])
+    assert len(patterns) == 2
+    assert any(p.search("lidoderm 5% patch") for p in patterns)
+    assert not any(p.search("icecream") for p in patterns)
+
+
+def test_iter_dates_finds_what_a_full_scan_finds() -> None:
+    samples = [
+        "date of injury: 10/13/2016 decision date: 12/09/2016",
+        "on march 30, 2016 and 12 march 2016, in 2014, since 2011, during 2015",
+        "seen in sept. 2016 and on 9/23/16; cm16-0213037 page 5 of 7",
+        "of 20161 and 1/2/3/4 and march, 2016",
+    ]
+    samples += [clean(t).lower()[:3000] for t in corpus_texts()]
+    for s in samples:
+        fast = [(m.start(), m.end(), m.group()) for m in iter_dates(s)]
+        slow = [(m.start(), m.end(), m.group()) for m in DATE_PATTERN.finditer(s)]
+        assert fast == slow
+
+
+def test_trie_pattern_prefers_the_longest_name_and_word_starts() -> None:
+    trie = re.compile(trie_pattern(["ms contin", "ms", "oxycodone", "oxycontin"], word_start=True, space=r"[\s-]+"))
+    assert [m.group() for m in trie.finditer("ms-contin and oxycontin, not boxycodone")] == ["ms-contin", "oxycontin"]
+
+
+def test_reason_triggers_credit_the_trigger_words_inside_a_match() -> None:
+    rules = reason_rules()
+    fail = {rules.reasons[i] for i in rules.trigger_reasons["fail"]}
+    assert fail <= {rules.reasons[i] for i in rules.trigger_reasons["failed"]}
+    # Every trigger word is found by the one-scan trie, alone in a sentence.
+    for trigger in rules.trigger_reasons:
+        assert rules.trigger_scan.search(f"x {trigger} y") is not None, trigger
+
+
+def test_denial_reasons_scoped_to_sentences() -> None:
+    reasons, span = denial_reasons(
+        "The guidelines state opioids are not recommended for chronic use. "
+        "There is no documentation of functional improvement with the prior use of this medication."
+    )
+    assert "no_functional_improvement" in reasons
+    assert span is not None
+
+
+def test_region_spans_map_back_through_the_letter_index() -> None:
+    text = "Head\n\n  Date   of\nInjury:  10/13/2016 \n\nnon-\ncompliance   noted."
+    region = Region(text, 4, len(text))
+    for word in ("Date of Injury", "10/13/2016", "non-compliance", "noted."):
+        a = region.clean.index(word)
+        s, e = region.span(a, a + len(word))
+        assert clean(text[s:e]) == word
