@@ -10,13 +10,17 @@ from __future__ import annotations
 import bisect
 import re
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 
 from .errors import InputError
 from .pdf_text import pdf_page_texts
+
+T = TypeVar("T")
 
 #: Letters beyond this size are not IMR letters (the longest real ones are ~100 KB; a
 #: 200-item letter is ~500 KB); the bound keeps a stray huge file from costing minutes.
@@ -29,25 +33,29 @@ _IS_SPACE[[9, 10, 11, 12, 13, 28, 29, 30, 31, 32, 133, 160, 5760, *range(8192, 8
 _IS_SPACE[[8232, 8233, 8239, 8287, 12288]] = True
 
 
-def _nonspace_positions(text: str) -> np.ndarray:
-    """Offsets of every non-whitespace character of `text`, one vector pass per letter.
+def last_letter_memo(fn: Callable[[str], T]) -> Callable[[str], T]:
+    """Remember `fn(text)` for the last letter seen, checked by identity (a different
+    string always recomputes). A parse reads one letter at a time, and many regions of it
+    need the same whole-letter value, so one entry is all the reuse there is."""
+    last: list[tuple[str, T]] = []
 
-    Every region of a letter maps back through the same index, so it is kept for the last
-    letter seen (checked by identity: a different string always rebuilds it). A parse reads
-    one letter at a time, so one entry is all the reuse there is.
-    """
-    global _LAST_POSITIONS
-    last = _LAST_POSITIONS
-    if last is not None and last[0] is text:
-        return last[1]
+    def memo(text: str) -> T:
+        if last and last[0][0] is text:
+            return last[0][1]
+        value = fn(text)
+        last[:] = [(text, value)]
+        return value
+
+    return memo
+
+
+@last_letter_memo
+def _nonspace_positions(text: str) -> np.ndarray:
+    """Offsets of every non-whitespace character of `text`, one vector pass per letter:
+    every region of a letter maps back through it."""
     codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
     space = _IS_SPACE[np.minimum(codes, len(_IS_SPACE) - 1)] & (codes < len(_IS_SPACE))
-    positions = np.flatnonzero(~space)
-    _LAST_POSITIONS = (text, positions)
-    return positions
-
-
-_LAST_POSITIONS: tuple[str, np.ndarray] | None = None
+    return np.flatnonzero(~space)
 
 
 @dataclass

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
 
-from ..reading import CleanView, clean_view
+from ..reading import CleanView, clean_view, last_letter_memo
 
 
 @dataclass
@@ -64,19 +64,12 @@ def lower_keeping_offsets(s: str) -> str:
     return "".join(lc if len(lc := c.lower()) == 1 else c for c in s)
 
 
+@last_letter_memo
 def lowered(text: str) -> str:
-    """The whole letter lower-cased (offsets kept), computed once per letter: the memo holds
-    the last letter seen, checked by identity, and a parse reads one letter at a time."""
-    global _LAST_LOWERED
-    last = _LAST_LOWERED
-    if last is not None and last[0] is text:
-        return last[1]
-    low = lower_keeping_offsets(text)
-    _LAST_LOWERED = (text, low)
-    return low
+    """The whole letter lower-cased (offsets kept), computed once per letter."""
+    return lower_keeping_offsets(text)
 
 
-_LAST_LOWERED: tuple[str, str] | None = None
 _PATTERN_TOKEN = re.compile(r"\\.|\(\?P<\w+>|\(\?P=\w+\)|[^\\(]+|\(")
 
 
