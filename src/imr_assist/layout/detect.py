@@ -36,8 +36,10 @@ def detect_format(text: str) -> str:
     flat = " ".join(lowered(text).split())
     scores = {name: sum(1 for marker in markers if marker in flat) for name, markers in _MARKERS.items()}
     best = max(scores, key=lambda k: scores[k])
+    if scores[best] >= 2:
+        return best
     words = [w for w in _IMR_WORDS if w in flat]
-    if scores[best] >= 2 or (scores[best] == 1 and len(words) >= 2):
+    if scores[best] == 1 and len(words) >= 2:
         return best
     if len(words) >= 2:
         return "unknown"

@@ -102,6 +102,7 @@ def _case_id(raw: str) -> str:
 
 # ------------------------------------------------------------------ patient
 
+# Age and sex words, matched on the lower-cased text.
 _AGE = re.compile(
     r"\b(?P<age>\d{1,3})[\s-]*(?:year|yr)s?[\s-]*old\b|\b(?P<age2>\d{1,3})\s*(?:y/o|yo)\b|\bage[d:]?\s+(?P<age3>\d{1,3})\b"
 )
