@@ -1,8 +1,9 @@
 """The text layer of a PDF, page by page, through pdfium's C API (`pypdfium2.raw`).
 
-The C calls skip pypdfium2's per-object wrappers (finalizers, weak references), which
-cost a tenth of the time of reading a two-page letter. DWC serves its letters
-AES-encrypted with an empty password; pdfium opens those with the password "".
+The C calls skip pypdfium2's per-object wrappers (finalizers, weak references), about
+0.5 ms of the ~6 ms pdfium takes for a two-page letter; `_keep_freed_memory` saves about
+as much again. DWC serves its letters AES-encrypted with an empty password; pdfium opens
+those with the password "".
 """
 
 from __future__ import annotations
