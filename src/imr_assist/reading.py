@@ -27,10 +27,11 @@ T = TypeVar("T")
 MAX_BYTES = 5 * 1024 * 1024
 
 
-#: Lookup table: is this code point whitespace (what `\\s` matches)?
-_IS_SPACE = np.zeros(12289, dtype=bool)
-_IS_SPACE[[9, 10, 11, 12, 13, 28, 29, 30, 31, 32, 133, 160, 5760, *range(8192, 8203)]] = True
-_IS_SPACE[[8232, 8233, 8239, 8287, 12288]] = True
+#: Lookup table over the Basic Multilingual Plane: is this character not whitespace (what
+#: `\\S` matches)? No character beyond it is whitespace.
+_NOT_SPACE = np.ones(65536, dtype=bool)
+_NOT_SPACE[[9, 10, 11, 12, 13, 28, 29, 30, 31, 32, 133, 160, 5760, *range(8192, 8203)]] = False
+_NOT_SPACE[[8232, 8233, 8239, 8287, 12288]] = False
 
 
 def last_letter_memo(fn: Callable[[str], T]) -> Callable[[str], T]:
@@ -52,10 +53,13 @@ def last_letter_memo(fn: Callable[[str], T]) -> Callable[[str], T]:
 @last_letter_memo
 def _nonspace_positions(text: str) -> np.ndarray:
     """Offsets of every non-whitespace character of `text`, one vector pass per letter:
-    every region of a letter maps back through it."""
+    every region of a letter maps back through it. UTF-16 holds one unit per character
+    unless a character lies beyond the BMP (then UTF-32, clipped to the table)."""
+    data = text.encode("utf-16-le")
+    if len(data) == 2 * len(text):
+        return np.flatnonzero(_NOT_SPACE[np.frombuffer(data, dtype=np.uint16)])
     codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
-    space = _IS_SPACE[np.minimum(codes, len(_IS_SPACE) - 1)] & (codes < len(_IS_SPACE))
-    return np.flatnonzero(~space)
+    return np.flatnonzero(_NOT_SPACE[np.minimum(codes, len(_NOT_SPACE) - 1)])
 
 
 @dataclass
