@@ -143,3 +143,49 @@ def test_non_space_table_is_what_str_split_splits_on() -> None:
             assert bool(_NOT_SPACE[code]) is not chr(code).isspace(), hex(code)
     text = "a \U0001f600 b\u3000c\xa0d\u2028e"  # one character beyond the BMP
     assert list(_nonspace_positions(text)) == [i for i, ch in enumerate(text) if not ch.isspace()]
+
+
+def test_required_words_hold_in_every_match() -> None:
+    from imr_assist.layout.required_words import requirements
+
+    pattern = r"(no|lack of)( \w+){0,3} (functional|objective) (improvement|gains?)"
+    assert ("functional", "objective") in requirements(pattern)
+    assert ("gain", "improvement") in requirements(pattern)
+    for text in ("no documented functional improvement", "lack of any objective gains"):
+        m = re.search(pattern, text)
+        assert m is not None
+        for words in requirements(pattern):
+            assert any(w in m.group() for w in words)
+    assert requirements(r"(?=abc)\d+") == []  # look-arounds and classes guarantee nothing
+
+
+def test_gated_reason_patterns_find_what_every_pattern_finds() -> None:
+    """Skipping patterns by their needed trigger words never loses a reason: the same
+    reasons as trying every pattern of a reason in every sentence holding its triggers."""
+    import json
+
+    from imr_assist.layout.parser import parse_letter
+    from imr_assist.layout.reasons import _sentences
+    from imr_assist.paths import DATA_DIR
+
+    triggers = json.loads((DATA_DIR / "denial_reasons.json").read_text())["triggers"]
+    rules = reason_rules()
+    checked = 0
+    for path in CORPUS:
+        doc = read_document(path)
+        for item in parse_letter(doc).items:
+            if "rationale" not in item.spans:
+                continue
+            a, b = item.spans["rationale"]
+            low = clean(doc.text[a:b]).lower()
+            sentences = [low[x:y] for x, y in _sentences(low)]
+            every = [
+                reason
+                for reason, patterns in zip(rules.reasons, rules.patterns, strict=True)
+                if any(
+                    p.search(s) for s in sentences if any(t in s for t in triggers[reason]) for p in patterns
+                )
+            ]
+            assert denial_reasons(low)[0] == every, path.name
+            checked += 1
+    assert checked > 20

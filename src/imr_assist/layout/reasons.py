@@ -30,23 +30,43 @@ def denial_reasons(rationale: str) -> tuple[list[str], tuple[int, int] | None]:
     low = rationale.lower()
     sentences = _sentences(low)
     starts = [a for a, _ in sentences]
-    # Which sentences hold a trigger word of each reason: one scan of the rationale.
-    candidates: list[set[int]] = [set() for _ in rules.reasons]
+    # One scan of the rationale for the trigger words: which sentences hold which.
+    present: dict[int, set[str]] = {}
     for t in rules.trigger_scan.finditer(low):
         k = bisect.bisect_right(starts, t.start()) - 1
-        for i in rules.trigger_reasons[t.group()]:
-            candidates[i].add(k)
+        present.setdefault(k, set()).update(rules.trigger_inside[t.group()])
+    candidates: list[list[int]] = [[] for _ in rules.reasons]
+    for k in sorted(present):
+        for i in {i for t in present[k] for i in rules.trigger_reasons[t]}:
+            candidates[i].append(k)
     found: list[str] = []
     lo, hi = None, None
-    for reason, patterns, sentence_ids in zip(rules.reasons, rules.patterns, candidates, strict=True):
-        m = None
-        for k in sorted(sentence_ids):
-            a, b = sentences[k]
-            m = next((m for p in patterns if (m := p.search(low, a, b))), None)
-            if m:
-                break
+    for i, reason in enumerate(rules.reasons):
+        m = _first_match(low, sentences, present, candidates[i], rules.patterns[i], rules.pattern_needs[i])
         if m:
             found.append(reason)
             lo = m.start() if lo is None else min(lo, m.start())
             hi = m.end() if hi is None else max(hi, m.end())
     return found, (lo, hi) if lo is not None and hi is not None else None
+
+
+def _first_match(
+    low: str,
+    sentences: list[tuple[int, int]],
+    present: dict[int, set[str]],
+    sentence_ids: list[int],
+    patterns: tuple[re.Pattern[str], ...],
+    needs: tuple[frozenset[str] | None, ...],
+) -> re.Match[str] | None:
+    """The first pattern matching inside the first candidate sentence that has a match,
+    skipping patterns whose needed trigger words the sentence lacks."""
+    for k in sentence_ids:
+        a, b = sentences[k]
+        words = present[k]
+        for pattern, need in zip(patterns, needs, strict=True):
+            if need is not None and need.isdisjoint(words):
+                continue
+            m = pattern.search(low, a, b)
+            if m:
+                return m
+    return None

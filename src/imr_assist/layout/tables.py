@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from ..paths import DATA_DIR
+from .required_words import requirements
 from .text import any_of
 
 
@@ -82,13 +83,19 @@ class ReasonRules:
     #: patterns keep `re`'s scan for each one's first characters (5x faster here than one
     #: IGNORECASE alternation).
     patterns: tuple[tuple[re.Pattern[str], ...], ...]
+    #: Per reason and pattern, the trigger words one of which a sentence must hold for the
+    #: pattern to match there (None: no such set). Every match of the pattern holds one of
+    #: a few words (`required_words`), and each of those holds a trigger word; a sentence
+    #: with none of these is skipped without a search.
+    pattern_needs: tuple[tuple[frozenset[str] | None, ...], ...]
     #: Every reason's trigger words in one trie regex: one scan of the rationale finds the
     #: sentences worth trying each reason's patterns on.
     trigger_scan: re.Pattern[str]
-    #: Matched trigger -> indexes of the reasons it triggers, counting the triggers inside
-    #: it too ('failed' holds 'fail'). The scan does not report a trigger that overlaps a
-    #: match before it ('relief' + 'efficacy' glued as 'reliefficacy'); words in letters
-    #: are not glued so.
+    #: Matched trigger -> the trigger words it holds, itself included ('failed' holds
+    #: 'fail'). The scan does not report a trigger that overlaps a match before it
+    #: ('relief' + 'efficacy' glued as 'reliefficacy'); words in letters are not glued so.
+    trigger_inside: dict[str, frozenset[str]]
+    #: Trigger word -> indexes of the reasons it triggers.
     trigger_reasons: dict[str, tuple[int, ...]]
 
 
@@ -100,12 +107,23 @@ def reason_rules() -> ReasonRules:
     for i, reason in enumerate(reasons):
         for trigger in data["triggers"][reason]:
             by_trigger.setdefault(trigger.lower(), set()).add(i)
-    trigger_reasons = {
-        t: tuple(sorted(set().union(*(ids for u, ids in by_trigger.items() if u in t)))) for t in by_trigger
-    }
+    patterns = tuple(tuple(re.compile(p.lower()) for p in data["reasons"][r]) for r in reasons)
     return ReasonRules(
         reasons=reasons,
-        patterns=tuple(tuple(re.compile(p.lower()) for p in data["reasons"][r]) for r in reasons),
+        patterns=patterns,
+        pattern_needs=tuple(tuple(_needs(p.pattern, by_trigger) for p in ps) for ps in patterns),
         trigger_scan=re.compile(trie_pattern(by_trigger)),
-        trigger_reasons=trigger_reasons,
+        trigger_inside={t: frozenset(u for u in by_trigger if u in t) for t in by_trigger},
+        trigger_reasons={t: tuple(sorted(ids)) for t, ids in by_trigger.items()},
     )
+
+
+def _needs(pattern: str, triggers: Iterable[str]) -> frozenset[str] | None:
+    """The smallest set of trigger words one of which every match of `pattern` holds."""
+    best: frozenset[str] | None = None
+    for words in requirements(pattern):
+        inside = [frozenset(t for t in triggers if t in word) for word in words]
+        if all(inside):
+            needs = frozenset().union(*inside)
+            best = needs if best is None or len(needs) < len(best) else best
+    return best
