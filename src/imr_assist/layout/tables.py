@@ -73,7 +73,6 @@ def category_rules() -> list[tuple[str, list[re.Pattern[str]]]]:
     return [(cat, any_of(pats)) for cat, pats in data["rules"]]
 
 
-
 @dataclass(frozen=True)
 class ReasonRules:
     """The denial-reason phrase rules, compiled (see data/denial_reasons.json)."""
