@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from ..schema import Category, Decision, DenialReason, DrugClass, GuidelineSource
+from ..schema import GUIDELINE_SOURCES, Category, Decision, DenialReason, DrugClass, GuidelineSource
 
 
 class IndexedDecision(BaseModel):
@@ -41,6 +41,36 @@ class SearchFilters(BaseModel):
     guideline: str | None = Field(None, description="a source (MTUS/ODG…) or a page ('63-64')")
     reason: DenialReason | None = None
     specialty: str | None = None
+
+
+#: A filter as a backend-neutral condition: (kind, column, arguments). The kinds: 'equals';
+#: 'generic' (the generic name, or one drug of a combination); 'holds' (a list column holds
+#: the value); 'holds_like' (an element of a list column matches a LIKE pattern).
+Condition = tuple[str, str, tuple[str, ...]]
+
+
+def filter_conditions(f: SearchFilters | None) -> list[Condition]:
+    """What the filters mean, for every index backend to render in its SQL dialect: values
+    normalised, and a guideline filter read as a source (MTUS, ODG...) or else a page."""
+    if f is None:
+        return []
+    out: list[Condition] = [
+        ("equals", col, (val,))
+        for col, val in (("decision", f.decision), ("category", f.category), ("drug_class", f.drug_class))
+        if val
+    ]
+    if f.generic_name:
+        g = f.generic_name.lower().strip()
+        out.append(("generic", "generic_name", (g, g)))
+    if f.reason:
+        out.append(("holds", "denial_reasons", (f.reason,)))
+    if f.guideline:
+        g = f.guideline.strip()
+        is_source = g.upper() in GUIDELINE_SOURCES
+        out.append(("holds", "reviewer_guidelines" if is_source else "page_terms", (g.upper() if is_source else g,)))
+    if f.specialty:
+        out.append(("holds_like", "reviewer_specialties", (f"%{f.specialty.lower().strip()}%",)))
+    return out
 
 
 class SimilarHit(BaseModel):

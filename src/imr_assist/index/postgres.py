@@ -24,10 +24,9 @@ import re
 import numpy as np
 
 from ..errors import InputError
-from ..schema import GUIDELINE_SOURCES
 from .base import DecisionIndexBase, Light
 from .embed import Embedder
-from .models import IndexedDecision, IndexStats, SearchFilters, StatRow
+from .models import IndexedDecision, IndexStats, SearchFilters, StatRow, filter_conditions
 from .text import page_terms
 
 T = "imr_decisions"
@@ -37,6 +36,14 @@ _COLUMNS = (
     "reviewer_specialties"
 )
 
+
+#: How `filter_conditions` kinds read in PostgreSQL (list columns are text arrays).
+_SQL = {
+    "equals": "{col} = %s",
+    "generic": "({col} = %s OR generic_parts @> ARRAY[%s]::text[])",
+    "holds": "{col} @> ARRAY[%s]::text[]",
+    "holds_like": "EXISTS (SELECT 1 FROM unnest({col}) s WHERE lower(s) LIKE %s)",
+}
 
 def _schema(dim: int | None) -> list[str]:
     stmts = [
@@ -165,29 +172,9 @@ class PostgresIndex(DecisionIndexBase):
     @staticmethod
     def _where(f: SearchFilters | None, exclude_letter: str | None = None) -> tuple[str, list]:
         sql, args = ["TRUE"], []
-        if f is not None:
-            for col, val in (("decision", f.decision), ("category", f.category), ("drug_class", f.drug_class)):
-                if val:
-                    sql.append(f"{col} = %s")
-                    args.append(val)
-            if f.generic_name:
-                g = f.generic_name.lower().strip()
-                sql.append("(generic_name = %s OR generic_parts @> ARRAY[%s]::text[])")
-                args += [g, g]
-            if f.reason:
-                sql.append("denial_reasons @> ARRAY[%s]::text[]")
-                args.append(f.reason)
-            if f.guideline:
-                g = f.guideline.strip()
-                if g.upper() in GUIDELINE_SOURCES:
-                    sql.append("reviewer_guidelines @> ARRAY[%s]::text[]")
-                    args.append(g.upper())
-                else:
-                    sql.append("page_terms @> ARRAY[%s]::text[]")
-                    args.append(g)
-            if f.specialty:
-                sql.append("EXISTS (SELECT 1 FROM unnest(reviewer_specialties) s WHERE lower(s) LIKE %s)")
-                args.append(f"%{f.specialty.lower().strip()}%")
+        for kind, col, values in filter_conditions(f):
+            sql.append(_SQL[kind].format(col=col))
+            args += values
         if exclude_letter is not None:
             sql.append("letter_id <> %s")
             args.append(exclude_letter)

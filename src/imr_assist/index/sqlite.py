@@ -30,11 +30,10 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import InputError
-from ..schema import GUIDELINE_SOURCES
 from .base import DecisionIndexBase, Light
 from .embed import Embedder
 from .lexical import build_bm25
-from .models import IndexedDecision, IndexStats, SearchFilters, StatRow
+from .models import IndexedDecision, IndexStats, SearchFilters, StatRow, filter_conditions
 from .text import index_tokens, page_terms
 
 SCHEMA_VERSION = "1"
@@ -84,6 +83,17 @@ _LIST_FIELDS = ("denial_reasons", "reviewer_guidelines", "reviewer_pages", "revi
 def _generic_parts(g: str) -> set[str]:
     return {g, *g.split("/")}
 
+
+#: How `filter_conditions` kinds read in SQLite (list columns are JSON arrays).
+_SQL = {
+    "equals": "{col} = ?",
+    "generic": "({col} = ? OR EXISTS (SELECT 1 FROM json_each('[\"' || replace({col}, '/', '\",\"') || '\"]') "
+    "WHERE value = ?))",
+    "holds": "EXISTS (SELECT 1 FROM json_each({col}) WHERE value = ?)",
+    "holds_like": "EXISTS (SELECT 1 FROM json_each({col}) WHERE lower(value) LIKE ?)",
+}
+#: The in-memory posting list for each list column a filter reads.
+_POSTING = {"denial_reasons": "reason", "reviewer_guidelines": "guideline", "page_terms": "page"}
 
 class _Side:
     """The in-memory side index: one position per decision, in rowid order."""
@@ -136,27 +146,22 @@ class _Side:
                 x[p] = True
             return x
 
-        if f is not None:
-            if f.decision:
-                both(self.overturned if f.decision == "overturned" else ~self.overturned)
-            for name, value in (("category", f.category), ("drug_class", f.drug_class)):
-                if value:
-                    vocab, arr = self.cols[name]
-                    both(arr == vocab.get(value, -2))
-            if f.generic_name:
-                g = f.generic_name.lower().strip()
-                vocab, arr = self.cols["generic_name"]
-                codes = [c for v, c in vocab.items() if g in _generic_parts(v)]
+        for kind, col, values in filter_conditions(f):
+            value = values[0]
+            if kind == "equals" and col == "decision":
+                both(self.overturned if value == "overturned" else ~self.overturned)
+            elif kind == "equals":
+                vocab, arr = self.cols[col]
+                both(arr == vocab.get(value, -2))
+            elif kind == "generic":
+                vocab, arr = self.cols[col]
+                codes = [c for v, c in vocab.items() if value in _generic_parts(v)]
                 both(np.isin(arr, codes) if codes else np.zeros(self.n, bool))
-            if f.reason:
-                both(from_positions([self.posting["reason"].get(f.reason, np.empty(0, np.int64))]))
-            if f.guideline:
-                g = f.guideline.strip()
-                key = "guideline" if g.upper() in {"MTUS", "ACOEM", "ODG", "FDA", "OTHER"} else "page"
-                both(from_positions([self.posting[key].get(g.upper() if key == "guideline" else g, np.empty(0, np.int64))]))  # noqa: E501
-            if f.specialty:
-                s = f.specialty.lower().strip()
-                both(from_positions([ps for v, ps in self.posting["specialty"].items() if s in v]))
+            elif kind == "holds":
+                both(from_positions([self.posting[_POSTING[col]].get(value, np.empty(0, np.int64))]))
+            else:  # holds_like: '%text%', an element containing the text
+                text = value.strip("%")
+                both(from_positions([ps for v, ps in self.posting["specialty"].items() if text in v]))
         if exclude_letter is not None and exclude_letter in self.letters:
             both(self.letter != self.letters[exclude_letter])
         return m
@@ -447,37 +452,10 @@ class SQLiteIndex(DecisionIndexBase):
     # ---- SQL: counts and stats ------------------------------------------------------------------
     @staticmethod
     def _where(f: SearchFilters | None) -> tuple[str, list]:
-        if f is None:
-            return "1=1", []
         sql, args = [], []
-        if f.decision:
-            sql.append("decision = ?")
-            args.append(f.decision)
-        if f.category:
-            sql.append("category = ?")
-            args.append(f.category)
-        if f.drug_class:
-            sql.append("drug_class = ?")
-            args.append(f.drug_class)
-        if f.generic_name:
-            g = f.generic_name.lower().strip()
-            sql.append("(generic_name = ? OR EXISTS (SELECT 1 FROM json_each('[\"' || replace(generic_name, '/', "
-                       "'\",\"') || '\"]') WHERE value = ?))")  # fmt: skip
-            args += [g, g]
-        if f.reason:
-            sql.append("EXISTS (SELECT 1 FROM json_each(denial_reasons) WHERE value = ?)")
-            args.append(f.reason)
-        if f.guideline:
-            g = f.guideline.strip()
-            if g.upper() in GUIDELINE_SOURCES:
-                sql.append("EXISTS (SELECT 1 FROM json_each(reviewer_guidelines) WHERE value = ?)")
-                args.append(g.upper())
-            else:
-                sql.append("EXISTS (SELECT 1 FROM json_each(page_terms) WHERE value = ?)")
-                args.append(g)
-        if f.specialty:
-            sql.append("EXISTS (SELECT 1 FROM json_each(reviewer_specialties) WHERE lower(value) LIKE ?)")
-            args.append(f"%{f.specialty.lower().strip()}%")
+        for kind, col, values in filter_conditions(f):
+            sql.append(_SQL[kind].format(col=col))
+            args += values
         return (" AND ".join(sql) or "1=1"), args
 
     def count(self, filters=None) -> int:
