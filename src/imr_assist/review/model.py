@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..evaluation.grounding import span_supports
+from ..schema import ITEM_CONTRACT_FIELDS
 
 #: Spans that enclose other evidence: shown as subtle blocks, not as highlights.
 CONTAINERS = frozenset({"item", "heading", "rationale"})
@@ -85,21 +86,12 @@ LETTER_FIELDS: tuple[str, ...] = (
     "reviewer.specialties",
 )
 
-#: Item values, in display order (rationale last: it is long).
+#: Item values, in display order: the contract's fields with the decision right after the
+#: request, then the rationale (last: it is long).
 ITEM_FIELDS: tuple[str, ...] = (
     "request",
     "decision",
-    "original_request",
-    "authorized_portion",
-    "category",
-    "drug_class",
-    "generic_name",
-    "quantity",
-    "refills",
-    "claims_administrator_guidelines",
-    "reviewer_guidelines",
-    "reviewer_pages",
-    "denial_reasons",
+    *(f for f in ITEM_CONTRACT_FIELDS if f not in ("request", "decision")),
     "rationale",
 )
 
