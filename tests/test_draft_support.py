@@ -13,6 +13,7 @@ from pathlib import Path
 
 from imr_assist.api import extract_path
 from imr_assist.index.models import IndexedDecision, SearchFilters, SimilarHit
+from imr_assist.index.records import decisions_from_record
 from imr_assist.schema import Item, Record
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -59,33 +60,11 @@ class FakeIndex:
         return hits[:k]
 
 
-def to_indexed(record: Record) -> list[IndexedDecision]:
-    return [
-        IndexedDecision(
-            id=f"{record.letter_id}#{n}",
-            letter_id=record.letter_id,
-            item_number=n,
-            case_number=record.case_number,
-            request=it.request,
-            decision=it.decision,
-            category=it.category,
-            drug_class=it.drug_class,
-            generic_name=it.generic_name,
-            denial_reasons=it.denial_reasons,
-            reviewer_guidelines=it.reviewer_guidelines,
-            reviewer_pages=it.reviewer_pages,
-            rationale=it.rationale,
-            decision_date=record.decision_date,
-        )  # fmt: skip
-        for n, it in enumerate(record.items, 1)
-    ]
-
-
 @lru_cache(maxsize=1)
 def corpus_decisions() -> tuple[IndexedDecision, ...]:
     out: list[IndexedDecision] = []
     for path in sorted((ROOT / "eval" / "corpus" / "txt").glob("*.txt")):
-        out.extend(to_indexed(extract_path(path)))
+        out.extend(decisions_from_record(extract_path(path)))
     return tuple(out)
 
 
