@@ -18,6 +18,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from fake_embedder import HashEmbedder
 
 from imr_assist.api import extract_path
 from imr_assist.index import SearchFilters, open_index
@@ -296,29 +297,12 @@ def test_exclude_same_letter_can_be_turned_off(corpus_index, corpus_records):
     assert all(h.decision.letter_id != rec.letter_id for h in corpus_index.similar_to_item(rec.items[0], rec, k=10))
 
 
-class _HashEmbedder:
-    """Deterministic bag-of-words hashing vectors: tests the vector plumbing, not a model."""
-
-    name = "fake-hash-64"
-    dim = 64
-
-    def encode(self, texts):
-        import numpy as np
-
-        out = np.zeros((len(texts), self.dim), np.float32)
-        for i, t in enumerate(texts):
-            for w in t.lower().split():
-                out[i, sum(map(ord, w)) % self.dim] += 1.0
-        norms = np.linalg.norm(out, axis=1, keepdims=True)
-        return out / np.where(norms == 0, 1, norms)
-
-
 @pytest.mark.parametrize("backend", ["sqlite", "postgres"])
 def test_vectors_hybrid_and_filters(backend, request, tmp_path, corpus_records):
     if backend == "sqlite":
-        ix = open_index(tmp_path / "v.db", embedder=_HashEmbedder(), create=True)
+        ix = open_index(tmp_path / "v.db", embedder=HashEmbedder(), create=True)
     else:
-        ix = open_index(request.getfixturevalue("fresh_pg_url"), embedder=_HashEmbedder(), create=True)
+        ix = open_index(request.getfixturevalue("fresh_pg_url"), embedder=HashEmbedder(), create=True)
     with ix:
         ix.add_records(corpus_records[:20])
         if not ix.has_vectors():

@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import numpy as np
 import pytest
+from fake_embedder import HashEmbedder
 from typer.testing import CliRunner
 
 from imr_assist.api import extract_path
@@ -156,25 +156,10 @@ def test_a_second_process_sees_new_rows(tmp_path):
     b.close()
 
 
-class _FakeEmbedder:
-    """Deterministic bag-of-words hashing vectors: tests the vector plumbing, not a model."""
-
-    name = "fake-hash-64"
-    dim = 64
-
-    def encode(self, texts):
-        out = np.zeros((len(texts), self.dim), np.float32)
-        for i, t in enumerate(texts):
-            for w in t.lower().split():
-                out[i, hash(w) % self.dim] += 1.0
-        norms = np.linalg.norm(out, axis=1, keepdims=True)
-        return out / np.where(norms == 0, 1, norms)
-
-
 def test_vectors_stored_and_searched_with_any_embedder(tmp_path):
     db = tmp_path / "imr.db"
     recs = [extract_path(p) for p in CORPUS[:10]]
-    with open_index(db, embedder=_FakeEmbedder(), create=True) as ix:
+    with open_index(db, embedder=HashEmbedder(), create=True) as ix:
         ix.add_records(recs)
         assert ix.has_vectors()
         target = recs[3].items[0]
@@ -197,7 +182,7 @@ def test_ivf_vector_path_respects_filters(tmp_path, monkeypatch):
     monkeypatch.setattr(sq, "ANN_LISTS", 4)
     monkeypatch.setattr(sq, "ANN_NPROBE", 4)
     recs = [extract_path(p) for p in CORPUS[:40]]
-    with open_index(tmp_path / "imr.db", embedder=_FakeEmbedder(), create=True) as ix:
+    with open_index(tmp_path / "imr.db", embedder=HashEmbedder(), create=True) as ix:
         ix.add_records(recs)
         ix.flush()
         side = ix._ensure_side()
