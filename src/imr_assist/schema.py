@@ -30,18 +30,29 @@ DrugClass = Literal[
     "other",
 ]
 GuidelineSource = Literal["MTUS", "ACOEM", "ODG", "FDA", "OTHER"]
+#: Denial reasons v2 (output-contract.md has each code's definition).
 DenialReason = Literal[
     "no_functional_improvement",
     "exceeds_guideline_duration",
     "quantity_not_specified",
+    "request_details_missing",
     "exceeds_guideline_quantity",
     "no_supporting_exam_findings",
+    "no_objective_corroboration",
     "conservative_care_not_documented",
     "not_recommended_by_guideline",
+    "component_not_recommended",
     "off_label_or_no_indication",
     "missing_clinical_rationale",
     "monitoring_not_documented",
+    "duplicate_or_repeat_not_indicated",
+    "depends_on_denied_request",
+    "other",
 ]
+#: What answers a denial reason: `document` the missing fact in a new request,
+#: `change_request` (paperwork cannot fix it: ask for something else), or resubmit
+#: `with_primary` (the item falls with the primary treatment it supports).
+Fix = Literal["document", "change_request", "with_primary"]
 Sex = Literal["male", "female"]
 
 #: `[start, end)` character offsets into the text exactly as read.
@@ -53,6 +64,7 @@ DRUG_CLASSES: tuple[str, ...] = DrugClass.__args__  # type: ignore[attr-defined]
 GUIDELINE_SOURCES: tuple[str, ...] = GuidelineSource.__args__  # type: ignore[attr-defined]
 DENIAL_REASONS: tuple[str, ...] = DenialReason.__args__  # type: ignore[attr-defined]
 FORMATS: tuple[str, ...] = Format.__args__  # type: ignore[attr-defined]
+FIXES: tuple[str, ...] = Fix.__args__  # type: ignore[attr-defined]
 
 
 class Patient(BaseModel):
@@ -68,6 +80,24 @@ class Reviewer(BaseModel):
 
     licensure_states: list[str] = Field(default_factory=list)
     specialties: list[str] = Field(default_factory=list)
+
+
+class Finding(BaseModel):
+    """A case-specific statement of the reviewer's, verbatim from the rationale: what this
+    patient's records show or lack (for an overturned item, the facts that won)."""
+
+    text: str
+    span: Span | None = Field(None, description="[start, end) of `text` in the letter; null when not aligned")
+
+
+class ReasonEvidence(BaseModel):
+    """Why a denial reason was given: the sentence it was read from, and what answers it."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    code: DenialReason
+    span: Span | None = Field(None, description="[start, end) of the sentence the reason was read from")
+    fix: Fix = Field("document", description="document | change_request | with_primary (data/reason_fixes.json)")
 
 
 class Item(BaseModel):
@@ -88,6 +118,10 @@ class Item(BaseModel):
     reviewer_guidelines: list[GuidelineSource] = Field(default_factory=list)
     reviewer_pages: list[str] = Field(default_factory=list)
     denial_reasons: list[DenialReason] = Field(default_factory=list)
+    findings: list[Finding] = Field(default_factory=list)
+    reason_evidence: list[ReasonEvidence] = Field(
+        default_factory=list, description="one entry per denial reason: its sentence and what fixes it"
+    )
     rationale: str = ""
     claims_administrator_guideline_text: str | None = None
     reviewer_guideline_text: str | None = None
