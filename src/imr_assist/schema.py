@@ -7,9 +7,9 @@ Extra keys (rationale, guideline text, spans, provenance, warnings) are additive
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 Format = Literal["dwc_final_determination", "maximus_imr", "medical_professional_review", "unknown"]
 Decision = Literal["upheld", "overturned"]
@@ -131,6 +131,14 @@ class Item(BaseModel):
     provenance: dict[str, str] = Field(
         default_factory=dict, description="field name -> extractor that produced the value"
     )
+
+    @field_validator("findings", mode="before")
+    @classmethod
+    def _findings_as_text(cls, value: Any) -> Any:
+        """Gold files write a finding as its bare text (no span); read that as a Finding."""
+        if isinstance(value, list):
+            return [{"text": v} if isinstance(v, str) else v for v in value]
+        return value
 
 
 class Record(BaseModel):
