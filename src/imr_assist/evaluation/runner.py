@@ -100,6 +100,7 @@ def run_suite(suite: Suite, extractor: Extractor) -> dict[str, Any]:
         "warnings": suite.warnings,
         "metrics": result["metrics"],
         "fields": result["fields"],
+        "reasons": result["reasons"],
         "letters": letters,
     }
 
