@@ -35,6 +35,7 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+BUNDLED = ROOT / "src" / "imr_assist" / "bundled"  # the letters the package ships
 sys.path.insert(0, str(ROOT / "src"))
 
 from imr_assist.extractors.llm import LLMExtractor  # noqa: E402
@@ -80,7 +81,7 @@ def main() -> int:
     ap.add_argument("--base-url", help="record against this running endpoint instead")
     ap.add_argument("--model", help="model name (default: the GGUF file's stem)")
     ap.add_argument("--mode", default=None, help="instructor mode (default: llamacpp for --gguf)")
-    ap.add_argument("--letters", default=str(ROOT / "eval" / "letters"))
+    ap.add_argument("--letters", default=str(BUNDLED / "letters"))
     ap.add_argument("--out", default=str(ROOT / "cassettes"))
     ap.add_argument("--keep", action="store_true", help="keep existing cassettes (record only new requests)")
     args = ap.parse_args()

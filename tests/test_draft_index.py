@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from test_draft_support import MIXED, ROOT, letter
+from test_draft_support import BUNDLED, MIXED, letter
 
 from imr_assist.drafting import render_draft
 
@@ -14,7 +14,7 @@ index_mod = pytest.importorskip("imr_assist.index")
 def sqlite_index(tmp_path_factory):
     db = tmp_path_factory.mktemp("index") / "imr.db"
     ix = index_mod.open_index(db, embedder="none", create=True)
-    letters = sorted(str(p) for p in (ROOT / "eval" / "corpus" / "txt").glob("*.txt"))
+    letters = sorted(str(p) for p in (BUNDLED / "corpus" / "txt").glob("*.txt"))
     index_mod.index_paths(ix, letters, resume=False, on_error=lambda msg: None)
     yield ix
     ix.close()

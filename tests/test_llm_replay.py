@@ -17,8 +17,9 @@ from imr_assist.llm.costs import Usage
 from imr_assist.reading import Document, read_document
 
 ROOT = Path(__file__).resolve().parent.parent
+BUNDLED = ROOT / "src" / "imr_assist" / "bundled"  # the letters the package ships
 CASSETTES = ROOT / "cassettes"
-LETTERS = sorted((ROOT / "eval" / "letters").glob("*.txt"))
+LETTERS = sorted((BUNDLED / "letters").glob("*.txt"))
 
 
 @pytest.fixture(autouse=True)

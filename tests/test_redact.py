@@ -11,11 +11,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from imr_assist.paths import eval_dir
+from imr_assist.assets import bundled_dir
 from imr_assist.privacy.boundary import describe, extractor_accepts_redact, prepare_for_model
 from imr_assist.privacy.redact import is_local_endpoint, redact_text, should_redact
 
-LETTER = (eval_dir() / "letters" / "000_ab6402283f960931.txt").read_text(encoding="utf-8")
+LETTER = (bundled_dir("letters") / "000_ab6402283f960931.txt").read_text(encoding="utf-8")
 
 #: Identifiers planted in a real letter; none may survive redaction.
 PLANTED = {

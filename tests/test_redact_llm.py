@@ -12,12 +12,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from imr_assist.paths import eval_dir
+from imr_assist.assets import bundled_dir
 from imr_assist.reading import Document
 
 llm_extractor = pytest.importorskip("imr_assist.extractors.llm")
 
-LETTER = (eval_dir() / "letters" / "000_ab6402283f960931.txt").read_text(encoding="utf-8")
+LETTER = (bundled_dir("letters") / "000_ab6402283f960931.txt").read_text(encoding="utf-8")
 PLANTED = ["Priya Natarajan", "(916) 555-0142", "05-WC-7781234", "maria.gr@example.com", "04/12/1961"]
 PLANT = (
     " Per Dr. Priya Natarajan (phone (916) 555-0142, Claim Number: 05-WC-7781234, maria.gr@example.com, "

@@ -13,11 +13,11 @@ import pytest
 from typer.testing import CliRunner
 
 import imr_assist.cli.extract as extract_cmd
+from imr_assist.assets import bundled_dir
 from imr_assist.cli import app
-from imr_assist.paths import eval_dir
 from imr_assist.timebound import LetterTimeout, available, time_limit
 
-LETTER = eval_dir() / "letters" / "000_ab6402283f960931.txt"
+LETTER = bundled_dir("letters") / "000_ab6402283f960931.txt"
 pytestmark = pytest.mark.skipif(not available(), reason="SIGALRM time bound needs Unix and the main thread")
 
 

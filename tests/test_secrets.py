@@ -8,13 +8,12 @@ import shutil
 from pathlib import Path
 
 import pytest
+from secrets_scan import scan_paths, scan_text
 
 from imr_assist.logging_setup import redact_secrets, setup_logging
-from imr_assist.paths import repo_root
 from imr_assist.privacy.credentials import get_api_key, mask
-from imr_assist.privacy.secrets import scan_paths, scan_text
 
-CASSETTES = repo_root() / "cassettes"
+CASSETTES = Path(__file__).resolve().parent.parent / "cassettes"
 
 CLEAN_CASSETTE = """interactions:
 - request:

@@ -177,7 +177,7 @@ def cache_dir() -> Path:
 
 
 def _demo_letters() -> list[Path]:
-    from ..paths import demo_corpus_dir
+    from ..assets import demo_corpus_dir
 
     return sorted((demo_corpus_dir() / "txt").glob("*.txt"))
 

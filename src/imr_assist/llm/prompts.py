@@ -14,7 +14,7 @@ from typing import Any
 from jinja2 import StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 
-from ..paths import prompts_dir
+from ..assets import prompt_bytes, template_loader
 from ..schema import CATEGORIES, DENIAL_REASONS, DRUG_CLASSES
 
 ITEM_SYSTEM = "extract_item_system.j2"
@@ -23,10 +23,8 @@ ITEM_USER = "extract_item.j2"
 
 @lru_cache(maxsize=1)
 def _env() -> SandboxedEnvironment:
-    from jinja2 import FileSystemLoader
-
     return SandboxedEnvironment(
-        loader=FileSystemLoader(str(prompts_dir())),
+        loader=template_loader(),
         undefined=StrictUndefined,
         keep_trailing_newline=False,
         autoescape=False,
@@ -41,7 +39,7 @@ def template_hash(*names: str) -> str:
     h = hashlib.sha256()
     for name in names:
         h.update(name.encode())
-        h.update((prompts_dir() / name).read_bytes())
+        h.update(prompt_bytes(name))
     return h.hexdigest()[:16]
 
 
