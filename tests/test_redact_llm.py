@@ -65,11 +65,7 @@ def _planted_letter() -> str:
 @pytest.mark.parametrize("redact", [True, False])
 def test_llm_extractor_request_bodies(stub_server, tmp_path, monkeypatch, redact: bool) -> None:  # noqa: ANN001
     base_url, bodies = stub_server
-    for var in ("IMR_ASSIST_CASSETTES", "OPENAI_BASE_URL", "IMR_ASSIST_LLM_MODE"):
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("IMR_ASSIST_NO_CACHE", "1")
-    ex = llm_extractor.LLMExtractor(model="stub", base_url=base_url, redact=redact, cache=False,
-                                    cache_dir=tmp_path / "cache", max_retries=0)  # fmt: skip
+    ex = llm_extractor.LLMExtractor(model="stub", base_url=base_url, redact=redact, use_cache=False, max_retries=0)
     text = _planted_letter()
     record = ex.extract(Document(text=text, source="planted.txt"))
     assert len(record.items) == 3

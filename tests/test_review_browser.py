@@ -23,10 +23,10 @@ BUNDLED = ROOT / "src" / "imr_assist" / "bundled"  # the letters the package shi
 LETTER = BUNDLED / "letters" / "000_ab6402283f960931.txt"
 HOSTILE = "<script>document.title='pwned'</script>"
 
-#: Set IMR_ASSIST_REQUIRE_BROWSER=1 where a browser must exist (CI): then a missing one fails.
+#: Set IMR_TEST_REQUIRE_BROWSER=1 where a browser must exist (CI): then a missing one fails.
 pytestmark = pytest.mark.skipif(
-    find_chromium() is None and not os.environ.get("IMR_ASSIST_REQUIRE_BROWSER"),
-    reason="no Chromium on this machine (apt-get install chromium, or set IMR_ASSIST_CHROMIUM)",
+    find_chromium() is None and not os.environ.get("IMR_TEST_REQUIRE_BROWSER"),
+    reason="no Chromium on this machine (apt-get install chromium, or set IMR_TEST_CHROMIUM)",
 )
 
 

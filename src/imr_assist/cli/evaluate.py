@@ -21,7 +21,7 @@ from ..evaluation.runner import run_eval
 from ..evaluation.suites import Suite, bundled_suites, custom_suite, resolve
 from ..evaluation.terminal import show
 from ..evaluation.thresholds import check, load_thresholds
-from .common import console, fail
+from .common import console
 
 HTML_MODULE = "imr_assist.review.eval_page"
 #: The project's CI floors, read when eval runs from a checkout's root (not shipped in the package).
@@ -62,20 +62,7 @@ def eval_command(
     ] = 40,
 ) -> None:
     """Score extraction against gold letters; exit 1 when a threshold is missed."""
-    try:
-        code = _run(
-            gold,
-            letters,
-            extractor,
-            report_dir,
-            suite or [],
-            thresholds,
-            compare,
-            html,
-            max_mismatches,
-        )
-    except InputError as exc:
-        raise fail(str(exc)) from None
+    code = _run(gold, letters, extractor, report_dir, suite or [], thresholds, compare, html, max_mismatches)
     if code:
         raise typer.Exit(code)
 

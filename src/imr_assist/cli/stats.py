@@ -8,8 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from ..errors import InputError
-from .common import console, fail
+from .common import console
 
 Opt = typer.Option
 
@@ -36,18 +35,16 @@ def register(app: typer.Typer) -> None:
         specialty: Annotated[str | None, Opt(help="reviewer specialty (substring, any case)")] = None,
         top: Annotated[int, Opt(help="Rows per table (0: all).")] = 15,
         as_json: Annotated[bool, Opt("--json", help="Print the full statistics as JSON.")] = False,
-        db: Annotated[str | None, Opt("--db", envvar="IMR_ASSIST_DB", help="Index file or postgresql:// URL (default: the bundled demo index).")] = None,  # noqa: E501
+        db: Annotated[str | None, Opt("--db", help="Index file or postgresql:// URL (or IMR_ASSIST_DB; default: the bundled demo index).")] = None,  # noqa: E501
     ) -> None:
         """Counts and overturn rates by generic name, drug class, guideline page and denial reason."""
-        from ..index import open_index
+        from ..demo_index import open_decision_index
         from ..index.options import make_filters
+        from ..settings import Settings
 
-        try:
-            filters = make_filters(decision, drug_class, generic, category, guideline, reason, specialty)
-            with open_index(db, embedder="none") as ix:
-                st = ix.stats(filters, top=None if as_json or top <= 0 else top)
-        except InputError as exc:
-            raise fail(str(exc)) from None
+        filters = make_filters(decision, drug_class, generic, category, guideline, reason, specialty)
+        with open_decision_index(Settings.resolve(db=db).db, embedder="none") as ix:
+            st = ix.stats(filters, top=None if as_json or top <= 0 else top)
         if as_json:
             print(json.dumps(st.model_dump(mode="json"), indent=2))
             return

@@ -23,7 +23,7 @@ import re
 
 import numpy as np
 
-from ..errors import InputError
+from ..errors import IndexStoreError
 from .base import DecisionIndexBase, Light
 from .embed import Embedder
 from .models import IndexedDecision, IndexStats, SearchFilters, StatRow, filter_conditions
@@ -83,13 +83,13 @@ class PostgresIndex(DecisionIndexBase):
         try:
             import psycopg
         except ImportError:
-            raise InputError("PostgreSQL needs the [postgres] extra: pip install 'imr-assist[postgres]'") from None
+            raise IndexStoreError("PostgreSQL needs the [postgres] extra: pip install 'imr-assist[postgres]'") from None
         self.location = re.sub(r"//[^@/]*@", "//", url)
         try:
             self.con = psycopg.connect(url, autocommit=True, connect_timeout=10)
         except psycopg.Error as exc:
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise InputError(f"{self.location}: cannot connect ({first})") from None
+            raise IndexStoreError(f"{self.location}: cannot connect ({first})") from None
         self.embedder = embedder
         with self.con.transaction():
             self.con.execute("SELECT pg_advisory_xact_lock(727001)")  # one schema migration at a time
