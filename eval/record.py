@@ -1,7 +1,8 @@
 """Record the LLM cassettes: real exchanges with a real model server, for every gold letter.
 
 Default: start llama-cpp-python's OpenAI-compatible server on 127.0.0.1 with a GGUF model,
-run the LLM extractor (through the model gateway) over the bundled gold letters, recording, write cassettes/<letter>.yaml
+run the LLM extractor (through the model gateway) over the bundled gold letters, recording;
+write cassettes/<letter>.yaml
 and cassettes/manifest.json (model, mode, endpoint kind), stop the server.
 
     # a separate venv keeps llama-cpp-python (compiled, 5-9 min) out of the project venv

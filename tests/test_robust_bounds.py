@@ -81,7 +81,8 @@ def test_cli_hang_becomes_one_line_and_batch_continues(scripted, monkeypatch: py
     (tmp_path / "b_good.txt").write_text(LETTER.read_text())
     out = tmp_path / "o.jsonl"
     t0 = time.perf_counter()
-    res = CliRunner().invoke(app, ["extract", str(tmp_path), "--jsonl", str(out), "--timeout", "2", "--extractor", "scripted"])
+    args = ["extract", str(tmp_path), "--jsonl", str(out), "--timeout", "2", "--extractor", "scripted"]
+    res = CliRunner().invoke(app, args)
     assert time.perf_counter() - t0 < 10
     assert res.exit_code == 2
     assert "took longer than 2 s" in res.output and "1 extracted" in res.output
@@ -138,7 +139,8 @@ def test_log_carries_model_tokens_from_the_ledger(scripted, monkeypatch: pytest.
 
     monkeypatch.setattr(scripted, "behave", staticmethod(book))
     log = tmp_path / "run.log"
-    res = CliRunner().invoke(app, ["extract", str(LETTER), "--json", "--log", str(log), "--extractor", "scripted", "--stats"])
+    args = ["extract", str(LETTER), "--json", "--log", str(log), "--extractor", "scripted", "--stats"]
+    res = CliRunner().invoke(app, args)
     assert res.exit_code == 0, res.output
     line = r"ok, 3 items in \d+\.\d+ s; model: 3 items, 2 calls .*1200 prompt \+ 80 completion"
     assert re.search(line, log.read_text())

@@ -1,6 +1,40 @@
-"""imr-assist: read California workers' compensation IMR determination letters."""
+"""imr-assist: read California workers' compensation IMR determination letters.
 
+The public Python API (pinned by tests/test_package.py):
+
+    from imr_assist import extract_path, Pipeline, Settings, ImrAssistError
+    record = extract_path("letter.pdf")                       # one letter, rules extractor
+    result = Pipeline(get_extractor("rules")).run("x.pdf")    # a batch step: never raises
+
+Model access is `imr_assist.model` (`open_model`), the decision index `imr_assist.index`.
+"""
+
+from .api import extract_document, extract_path, extract_text
+from .errors import (
+    AnswerRejected,
+    ConfigError,
+    EndpointFailing,
+    EndpointUnreachable,
+    ImrAssistError,
+    IndexStoreError,
+    InputError,
+    KeyMissing,
+    KeyRejected,
+    LetterTimeout,
+    ModelError,
+    NoRecording,
+    NotAnIMRLetter,
+    RequestRejected,
+)
+from .extractors import get_extractor
+from .pipeline import LetterResult, Pipeline
 from .schema import Item, Patient, Record, Reviewer
+from .settings import Settings
 
-__all__ = ["Item", "Patient", "Record", "Reviewer", "__version__"]
+__all__ = [
+    "AnswerRejected", "ConfigError", "EndpointFailing", "EndpointUnreachable", "ImrAssistError", "IndexStoreError",
+    "InputError", "Item", "KeyMissing", "KeyRejected", "LetterResult", "LetterTimeout", "ModelError", "NoRecording",
+    "NotAnIMRLetter", "Patient", "Pipeline", "Record", "RequestRejected", "Reviewer", "Settings", "__version__",
+    "extract_document", "extract_path", "extract_text", "get_extractor",
+]  # fmt: skip
 __version__ = "0.1.0"
