@@ -12,7 +12,6 @@ import pkgutil
 import sys
 from typing import Any
 
-import click
 import typer
 from typer.core import TyperGroup
 
@@ -24,7 +23,7 @@ _SKIP = {"common"}
 class _Group(TyperGroup):
     """Runs a command; a library error is printed as one line and exits 2."""
 
-    def invoke(self, ctx: click.Context) -> Any:
+    def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
         except ImrAssistError as exc:

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from ..errors import InputError
 from .common import console, fail
+
+if TYPE_CHECKING:
+    from ..index.models import SimilarHit
 
 Opt = typer.Option
 
@@ -32,7 +35,7 @@ def _load_letter(path: str):
     return Pipeline(RulesExtractor()).one(path)[1]
 
 
-def _table(title: str, hits) -> Table:
+def _table(title: str, hits: list[SimilarHit]) -> Table:
     table = Table(title=title, title_justify="left", show_lines=True)
     for col in ("#", "id", "decision", "request", "score", "matching sentence"):
         table.add_column(col, overflow="fold")
@@ -77,7 +80,7 @@ def register(app: typer.Typer) -> None:
         if mode not in MODES:
             raise fail(f"--mode must be one of {', '.join(MODES)}")
         filters = make_filters(decision, drug_class, generic, category, guideline, reason, specialty)
-        groups = []
+        groups: list[tuple[int | None, str, list[SimilarHit]]] = []
         db_path = Settings.resolve(db=db).db
         with open_decision_index(db_path, embedder="none" if mode == "lexical" else "auto") as ix:
             if mode == "vector" and not ix.has_vectors():
@@ -86,11 +89,11 @@ def register(app: typer.Typer) -> None:
                 if not query.strip():
                     raise InputError("--query is empty")
                 groups.append((None, query, ix.search(query, k, filters, mode=mode)))
-            else:
+            elif letter is not None:
                 record = _load_letter(letter)
                 if not record.items:
                     raise InputError(f"{letter}: no decided items found")
-                numbers = range(1, len(record.items) + 1)
+                numbers = list(range(1, len(record.items) + 1))
                 if item is not None:
                     if not 1 <= item <= len(record.items):
                         raise InputError(f"--item {item}: the letter has {len(record.items)} item(s)")
@@ -99,12 +102,12 @@ def register(app: typer.Typer) -> None:
                     it = record.items[n - 1]
                     groups.append((n, it.request, ix.similar_to_item(it, record, k, filters, mode=mode)))
         if as_json:
-            out = [{"item": n, "request" if n else "query": text, "hits": [h.model_dump(mode="json") for h in hits]}
-                   for n, text, hits in groups]  # fmt: skip
+            out = [{"item": g, "request" if g else "query": text, "hits": [h.model_dump(mode="json") for h in hits]}
+                   for g, text, hits in groups]  # fmt: skip
             print(json.dumps(out, indent=2, ensure_ascii=False))
             return
-        for n, text, hits in groups:
-            title = f"item {n}: {text}" if n else f"query: {text}"
+        for group, text, hits in groups:
+            title = f"item {group}: {text}" if group else f"query: {text}"
             if not hits:
                 console.print(f"{title}\n  no matching decisions", highlight=False)
             else:

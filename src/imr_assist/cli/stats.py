@@ -15,9 +15,9 @@ Opt = typer.Option
 
 def _table(title: str, rows) -> Table:
     t = Table(title=title, title_justify="left")
-    for col, just in (("value", "left"), ("decisions", "right"), ("overturned", "right"), ("upheld", "right"),
-                      ("overturn rate", "right")):  # fmt: skip
-        t.add_column(col, justify=just, overflow="fold")
+    t.add_column("value", justify="left", overflow="fold")
+    for col in ("decisions", "overturned", "upheld", "overturn rate"):
+        t.add_column(col, justify="right", overflow="fold")
     for r in rows:
         t.add_row(r.key, str(r.total), str(r.overturned), str(r.upheld), f"{r.overturn_rate:.0%}")
     return t

@@ -29,11 +29,11 @@ def run_suite(suite: Suite, pipeline: Pipeline) -> dict[str, Any]:
     scores = []
     errors = 0
     for case in suite.cases:
-        result = pipeline.run(case.letter)
-        error = result.error
-        text = result.document.text if result.document is not None else None
-        pred = result.record.model_dump(mode="json") if result.record is not None else None
-        seconds = result.seconds
+        outcome = pipeline.run(case.letter)
+        error = outcome.error
+        text = outcome.document.text if outcome.document is not None else None
+        pred = outcome.record.model_dump(mode="json") if outcome.record is not None else None
+        seconds = outcome.seconds
         score = score_letter(case.gold, pred, text, letter_id=case.letter_id)
         if error is not None:
             errors += 1

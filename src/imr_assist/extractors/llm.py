@@ -120,18 +120,19 @@ class LLMExtractor:
     def to_item(self, pitem: Item, answer: LLMItem | None, problem: str | None) -> Item:
         """The record item from the model's answer plus the segmentation's text and spans."""
         seg_spans = {k: v for k, v in pitem.spans.items() if k in {"item", "heading", "rationale"}}
-        base = {
+        base: dict[str, Any] = {
             "rationale": pitem.rationale,
             "claims_administrator_guideline_text": pitem.claims_administrator_guideline_text,
             "reviewer_guideline_text": pitem.reviewer_guideline_text,
         }
         prov = {"rationale": "rules", "spans.item": "rules"}
         if answer is None:
-            item = Item(request=pitem.request, decision=pitem.decision, spans=seg_spans, **base)
+            kept = {"request": pitem.request, "decision": pitem.decision, "spans": seg_spans, **base}
+            item = Item.model_validate(kept)
             item.spans.update({k: pitem.spans[k] for k in ("request", "decision") if k in pitem.spans})
             item.provenance = {**prov, "request": "rules", "decision": "rules", "*": "failed: " + (problem or "")[:300]}
             return item
-        values = {f: getattr(answer, f) for f in MODEL_FIELDS}
+        values: dict[str, Any] = {f: getattr(answer, f) for f in MODEL_FIELDS}
         for f in ("claims_administrator_guidelines", "reviewer_guidelines", "reviewer_pages", "denial_reasons"):
             values[f] = list(dict.fromkeys(values[f]))  # a small model may repeat a label
         if values["generic_name"]:
@@ -148,7 +149,7 @@ class LLMExtractor:
                 spans[f] = pitem.spans[line]
         if values["refills"] is not None and "request" in quote:
             spans["refills"] = quote["request"]
-        item = Item(**values, **base, spans=spans)
+        item = Item.model_validate({**values, **base, "spans": spans})  # validated: values come from a model
         item.provenance = {**prov, **{f: self.source_tag for f in MODEL_FIELDS}}
         for f, status in answer.alignment.items():
             item.provenance[f"align.{f}"] = status

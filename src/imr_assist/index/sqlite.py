@@ -452,7 +452,8 @@ class SQLiteIndex(DecisionIndexBase):
     # ---- SQL: counts and stats ------------------------------------------------------------------
     @staticmethod
     def _where(f: SearchFilters | None) -> tuple[str, list]:
-        sql, args = [], []
+        sql: list[str] = []
+        args: list[object] = []
         for kind, col, values in filter_conditions(f):
             sql.append(_SQL[kind].format(col=col))
             args += values

@@ -33,7 +33,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -53,9 +53,6 @@ from .cassettes import cassette_path, missing_recording_errors, use_cassette
 from .config import ModelConfig, resolve
 from .redaction import Messages, Redactor, redactor_for
 from .usage import Ledger, Usage, cost_usd
-
-if TYPE_CHECKING:
-    import httpx
 
 T = TypeVar("T", bound=BaseModel)
 
@@ -83,7 +80,7 @@ def open_model(
     settings: Settings,
     ledger: Ledger | None = None,
     redactor: Redactor | None = None,
-    http_client: httpx.Client | None = None,
+    http_client: Any = None,
 ) -> Model:
     """The model `settings` name, ready to ask. Raises `ConfigError`/`KeyMissing` when it
     cannot be configured; `http_client` is a test seam (an httpx MockTransport client)."""
@@ -98,7 +95,7 @@ class Model:
         config: ModelConfig,
         ledger: Ledger | None = None,
         redactor: Redactor | None = None,
-        http_client: httpx.Client | None = None,
+        http_client: Any = None,
     ) -> None:
         import instructor
         import openai

@@ -140,15 +140,18 @@ class Redaction:
         parts, pos = [], 0
         for start, end, kind in hits:
             value = s[start:end]
-            ph = by_value.get((kind, value))
-            if ph is None:
+            token = by_value.get((kind, value))
+            if token is None:
                 n = 1
-                while (ph := f"[{kind}_{n}]") in used or ph in self.original or ph in s:
+                fresh = f"[{kind}_{n}]"
+                while fresh in used or fresh in self.original or fresh in s:
                     n += 1
-                used.add(ph)
-                by_value[(kind, value)] = ph
-                self.extra[ph] = value
-            parts += [s[pos:start], ph]
+                    fresh = f"[{kind}_{n}]"
+                used.add(fresh)
+                by_value[(kind, value)] = fresh
+                self.extra[fresh] = value
+                token = fresh
+            parts += [s[pos:start], token]
             pos = end
         parts.append(s[pos:])
         return "".join(parts)
