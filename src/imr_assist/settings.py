@@ -21,7 +21,7 @@ from typing import Any
 VARIABLES: dict[str, str] = {
     "IMR_ASSIST_MODEL": "model name for `--extractor llm|hybrid` and `draft --model` (same as `--model`)",
     "OPENAI_BASE_URL": "OpenAI-compatible endpoint (same as `--base-url`; default: OpenAI's)",
-    "IMR_ASSIST_LLM_MODE": "instructor mode: tools, json, json_schema, md_json or llamacpp (same as `--mode`)",
+    "IMR_ASSIST_LLM_MODE": "structured-output mode: tools, json, json_schema, md_json or llamacpp (same as `--mode`)",
     "IMR_ASSIST_API_KEY": "API key, tried before the endpoint's own variable",
     "OPENAI_API_KEY": "the OpenAI endpoint's own key variable (also used by custom remote endpoints)",
     "IMR_ASSIST_CASSETTES": "folder of recorded model exchanges: record to / replay from `<folder>/<letter>.yaml`",
@@ -59,7 +59,7 @@ class Settings:
     embed: str = "auto"
     #: None: redact for any endpoint not on this machine (`model.endpoints.is_local`)
     redact: bool | None = None
-    max_retries: int = 2  # validation re-asks (instructor)
+    max_retries: int = 2  # validation re-asks
     time_budget: float = 300.0  # seconds of transport retries for one call
     timeout: float = 180.0  # one HTTP request
 

@@ -62,7 +62,7 @@ def register(app: typer.Typer) -> None:
         extractor: Annotated[str, typer.Option(help="rules (default, offline) | llm | hybrid")] = "rules",
         model: Annotated[str | None, typer.Option(help="Model name for llm/hybrid (or IMR_ASSIST_MODEL); switches rules to llm.")] = None,  # noqa: E501
         base_url: Annotated[str | None, typer.Option(help="OpenAI-compatible endpoint (or OPENAI_BASE_URL).")] = None,  # noqa: E501
-        mode: Annotated[str | None, typer.Option(help="instructor mode for llm/hybrid: tools | json | json_schema | md_json | llamacpp (or IMR_ASSIST_LLM_MODE; default: chosen by endpoint).")] = None,  # noqa: E501
+        mode: Annotated[str | None, typer.Option(help="structured-output mode for llm/hybrid: tools | json | json_schema | md_json | llamacpp (or IMR_ASSIST_LLM_MODE; default: chosen by endpoint).")] = None,  # noqa: E501
         no_cache: Annotated[bool, typer.Option("--no-cache", help="Ask the model again instead of reusing cached answers.")] = False,  # noqa: E501
         stats: Annotated[bool, typer.Option("--stats", help="Print model calls, tokens and cost per letter and in total (stderr).")] = False,  # noqa: E501
         redact: Annotated[bool | None, typer.Option("--redact/--no-redact", help="Mask names, claim numbers, phones, emails, addresses and birth dates before text goes to a model (default: on for remote endpoints, off for localhost).")] = None,  # noqa: E501

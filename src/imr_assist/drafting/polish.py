@@ -1,10 +1,10 @@
 """Optional LLM polish of a checked draft (`draft --model M`).
 
 The deterministic draft plus the letter (and the cited decisions) go through
-`prompts/draft_polish_system.j2` / `prompts/draft_polish.j2` via instructor into a typed
+`prompts/draft_polish_system.j2` / `prompts/draft_polish.j2` through the model gateway into a typed
 `PolishedDraft`: sections, each sentence carrying the ids of the sources it relies on.
 The validator rejects a sentence that cites nothing, cites an unknown id, or writes a
-number or date absent from the sources it cites; instructor sends the error back to the
+number or date absent from the sources it cites; the gateway sends the error back to the
 model (`max_retries` re-asks). The result is rendered with item headings taken from the
 record (the model never states a decision), then the same faithfulness checks run. If
 validation keeps failing, or the checks fail, the deterministic draft is returned with a
