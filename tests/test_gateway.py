@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
 import pytest
 import yaml
+from fake_openai import completion, serve
 from pydantic import BaseModel
 
 from imr_assist.assets import bundled_dir
@@ -30,14 +29,6 @@ from imr_assist.settings import Settings
 
 LETTER = bundled_dir("letters") / "000_ab6402283f960931.txt"
 HEADING = re.compile(r"^(?P<request>[^\n:]+?)\s*:\s*(?P<decision>Upheld|Overturned)\b", re.MULTILINE)
-
-
-def _completion(content: str) -> dict:
-    return {
-        "id": "c", "object": "chat.completion", "created": 0, "model": "fake",
-        "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": content}}],
-        "usage": {"prompt_tokens": 100, "completion_tokens": 20, "total_tokens": 120},
-    }  # fmt: skip
 
 
 def _answer_for(prompt: str) -> str:
@@ -54,31 +45,9 @@ def _answer_for(prompt: str) -> str:
 
 
 @pytest.fixture
-def fake_server() -> Iterator[tuple[str, list[dict]]]:
-    seen: list[dict] = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802
-            body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
-            seen.append(body)
-            payload = json.dumps(_completion(_answer_for(body["messages"][-1]["content"]))).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/v1", seen
-    finally:
-        server.shutdown()
-        server.server_close()
+def fake_server() -> Iterator[tuple[str, list[bytes]]]:
+    with serve(lambda body: _answer_for(body["messages"][-1]["content"])) as server:
+        yield server
 
 
 def test_record_then_replay_offline(fake_server, tmp_path: Path) -> None:
@@ -127,14 +96,14 @@ def test_transient_failure_is_retried_and_counted() -> None:
         status = statuses.pop(0)
         if status != 200:
             return httpx.Response(status, json={"error": {"message": "busy"}})
-        return httpx.Response(200, json=_completion(json.dumps({"word": "ok"})))
+        return httpx.Response(200, json=completion(json.dumps({"word": "ok"})))
 
     ledger = Ledger()
     model = _mock_model(handler, ledger)
     with model.session("letter-1"):
         answer = model.ask([{"role": "user", "content": "say ok"}], Tiny)
     assert answer.value.word == "ok" and not statuses
-    assert ledger.letters["letter-1"].prompt_tokens == 100
+    assert ledger.letters["letter-1"].prompt_tokens == 10
 
 
 @pytest.mark.parametrize(("status", "error"), [(401, KeyRejected), (429, EndpointFailing)])
@@ -152,7 +121,7 @@ def test_answers_that_never_validate_are_rejected_with_usage() -> None:
 
     def handler(request: httpx.Request) -> httpx.Response:
         calls.append(request)
-        return httpx.Response(200, json=_completion(json.dumps({"other": 1})))
+        return httpx.Response(200, json=completion(json.dumps({"other": 1})))
 
     model = _mock_model(handler, max_retries=1)
     with pytest.raises(AnswerRejected) as info:
@@ -166,7 +135,7 @@ def test_answer_cache_in_the_cache_root(tmp_path: Path) -> None:
 
     def handler(request: httpx.Request) -> httpx.Response:
         calls.append(request)
-        return httpx.Response(200, json=_completion(json.dumps({"word": "ok"})))
+        return httpx.Response(200, json=completion(json.dumps({"word": "ok"})))
 
     model = _mock_model(handler, use_cache=True, cache_root=tmp_path)
     first = model.ask([{"role": "user", "content": "x"}], Tiny)
