@@ -84,3 +84,15 @@ def test_model_endpoint_unreachable_is_one_line(monkeypatch, capsys):
     assert lines[0] == "redaction off (by default for a local endpoint)"
     assert lines[1].startswith("error: model endpoint http://127.0.0.1:9/v1 is unreachable (")
     assert len(lines) == 2
+
+
+@pytest.mark.parametrize(
+    ("flag", "note"),
+    [([], "redaction off (by default for a local endpoint)"), (["--redact"], "redaction on (by --redact/--no-redact)")],
+)
+def test_draft_model_redaction_flag(monkeypatch, capsys, flag, note):
+    """`draft --model` takes extract's --redact/--no-redact, with the same default."""
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
+    code, out, err = run(monkeypatch, capsys, "draft", str(LETTERS[0]), "--kind", "appeal", "--model", "m",
+                         *flag)  # fmt: skip
+    assert code == 2 and err.splitlines()[0] == note
