@@ -9,7 +9,8 @@ The public Python API (pinned by tests/test_package.py):
 Model access is `imr_assist.model` (`open_model`), the decision index `imr_assist.index`.
 """
 
-from .api import extract_document, extract_path, extract_text
+from typing import TYPE_CHECKING, Any
+
 from .errors import (
     AnswerRejected,
     ConfigError,
@@ -26,10 +27,28 @@ from .errors import (
     NotAnIMRLetter,
     RequestRejected,
 )
-from .extractors import get_extractor
-from .pipeline import LetterResult, Pipeline
 from .schema import Item, Patient, Record, Reviewer
 from .settings import Settings
+
+if TYPE_CHECKING:
+    from .api import extract_document, extract_path, extract_text
+    from .extractors import get_extractor
+    from .pipeline import LetterResult, Pipeline
+
+#: names imported on first use: reading letters loads numpy and pdfium, which a command such
+#: as `stats` or `--help` does not need at start-up
+_LAZY = {
+    "extract_document": "api", "extract_path": "api", "extract_text": "api", "get_extractor": "extractors",
+    "LetterResult": "pipeline", "Pipeline": "pipeline",
+}  # fmt: skip
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = [
     "AnswerRejected", "ConfigError", "EndpointFailing", "EndpointUnreachable", "ImrAssistError", "IndexStoreError",
