@@ -39,6 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BUNDLED = ROOT / "src" / "imr_assist" / "bundled"  # the letters the package ships
 sys.path.insert(0, str(ROOT / "src"))
 
+from imr_assist.errors import ImrAssistError  # noqa: E402
 from imr_assist.extractors.llm import LLMExtractor  # noqa: E402
 from imr_assist.model import Ledger, open_model  # noqa: E402
 from imr_assist.model.config import MANIFEST  # noqa: E402
@@ -136,6 +137,8 @@ def main() -> int:
         }
         (out / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
         print(f"total: {ledger.total().line()}", file=sys.stderr)
+    except ImrAssistError as exc:  # the server went away, a key was refused...: one line
+        raise SystemExit(f"error: {exc}") from None
     finally:
         if proc is not None:
             proc.terminate()

@@ -46,7 +46,10 @@ def _answer_for(prompt: str) -> str:
 
 @pytest.fixture
 def fake_server() -> Iterator[tuple[str, list[bytes]]]:
-    with serve(lambda body: _answer_for(body["messages"][-1]["content"])) as server:
+    def answer(body: dict) -> str:  # the message that carries the item (a re-ask adds others after it)
+        return _answer_for(next(m["content"] for m in body["messages"] if '"""' in m["content"]))
+
+    with serve(answer) as server:
         yield server
 
 
