@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
 
-from ..paths import DATA_DIR
+from ..assets import DATA_DIR
 from .gate import Gate, Plan
 from .items import NOISE
 

@@ -29,7 +29,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from ..paths import DATA_DIR
+from ..assets import DATA_DIR
 from ..schema import DENIAL_REASONS, FIXES
 from .gate import Gate, Plan, flatten
 from .rationale import Reading, Span

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from ..paths import DATA_DIR
+from ..assets import DATA_DIR
 from .tables import drug_table, trie_pattern
 
 #: Words of a request that say nothing about which treatment it is.
