@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from imr_assist.evaluation.findings import pair_findings
 from imr_assist.evaluation.grounding import span_supports
 from imr_assist.layout.parser import parse_letter
-from imr_assist.reading import Document, read_document
+from imr_assist.reading import Document, clean, read_document
 from imr_assist.schema import ITEM_CONTRACT_FIELDS, Record
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -22,7 +23,10 @@ LETTERS = sorted((BUNDLED / "letters").glob("*.txt"))
 GOLD = BUNDLED / "gold"
 LAYOUTS = ROOT / "tests" / "fixtures" / "layouts"
 #: List fields whose order carries no meaning (reviewer_pages keep the letter's order).
-UNORDERED = ("denial_reasons", "claims_administrator_guidelines", "reviewer_guidelines")
+UNORDERED = ("claims_administrator_guidelines", "reviewer_guidelines")
+#: Judgement keys: scored by eval as F1 against gold (eval/thresholds.toml gates them); here
+#: each item must agree with gold on at least one reason and one finding.
+JUDGEMENT = ("denial_reasons", "findings")
 LETTER_FIELDS = ("format", "case_number", "utilization_review_date", "date_assigned", "decision_date")
 
 
@@ -47,10 +51,26 @@ def assert_matches_gold(record: Record, gold: dict, *, ordered: bool = True) -> 
     for gold_item in gold["items"]:
         item = by_request[gold_item["request"]]
         for key in ITEM_CONTRACT_FIELDS:
+            if key in JUDGEMENT:
+                continue
             if key in UNORDERED:
                 assert sorted(item[key]) == sorted(gold_item[key]), f"{gold_item['request']}: {key}"
             elif key in gold_item:
                 assert item[key] == gold_item[key], f"{gold_item['request']}: {key}"
+        assert_agrees_on_judgement(item, gold_item)
+
+
+def assert_agrees_on_judgement(item: dict, gold_item: dict) -> None:
+    """An upheld item shares a reason with gold and has one; a finding pairs with gold's."""
+    label = gold_item["request"]
+    if gold_item["decision"] == "upheld":
+        assert item["denial_reasons"], f"{label}: an upheld item always has a reason"
+        assert set(item["denial_reasons"]) & set(gold_item["denial_reasons"]), label
+    else:
+        assert item["denial_reasons"] == [], label
+    if gold_item.get("findings"):
+        pred = [f["text"] for f in item["findings"]]
+        assert pair_findings(gold_item["findings"], pred), f"{label}: no gold finding found"
 
 
 def assert_grounded(record: Record, text: str) -> int:
@@ -63,6 +83,10 @@ def assert_grounded(record: Record, text: str) -> int:
         assert span_supports(key, value, text, a, b), (key, value, text[a:b])
         checked += 1
     for item in record.items:
+        for finding in item.findings:
+            assert finding.span is not None, (item.request, finding.text)
+            assert clean(text[finding.span[0] : finding.span[1]]) == finding.text, (item.request, finding.text)
+            checked += 1
         for key, (a, b) in item.spans.items():
             assert 0 <= a < b <= len(text), (key, a, b)
             if key in ("item", "heading"):
