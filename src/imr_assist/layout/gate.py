@@ -78,10 +78,11 @@ def compile_fast(pattern: str) -> Pattern:
     and a leading word boundary before literal words moves behind their first letter
     (`\b(?:no|lack of)` -> `(?:n(?<!\wn)o|l(?<!\wl)ack of)`), which lets `re` jump to the
     positions holding one of those letters instead of trying every position."""
-    needs = _needs(pattern)
+    found = _needs(pattern)
+    needs = frozenset(found) if found is not None else None
     if pattern.startswith("^"):
-        return Pattern(re.compile(pattern[1:]), needs and frozenset(needs), anchored=True)
-    return Pattern(re.compile(_word_led_group(pattern)), needs and frozenset(needs))
+        return Pattern(re.compile(pattern[1:]), needs, anchored=True)
+    return Pattern(re.compile(_word_led_group(pattern)), needs)
 
 
 _LETTER = re.compile(r"[a-z0-9]")
