@@ -227,3 +227,24 @@ def test_corpus_pdf_matches_text_and_names_pages(stem: str) -> None:
     last = r.items[-1].spans["rationale"]
     assert doc.page_of(last[1] - 1) == len(doc.page_starts)
     assert_grounded(r, doc.text)
+
+
+@pytest.mark.parametrize("cut", range(1, len("MAXIMUS")))
+@pytest.mark.parametrize("path", LETTERS, ids=lambda p: p.stem)
+def test_reviewer_guidelines_under_a_broken_label(path: Path, cut: int) -> None:
+    """Text extraction splits words ("MAXIM US guideline:", "MAX IMUS"): any split of the
+    label's words still gives the reviewer's guidelines (issue 18, item 11)."""
+    text = path.read_text()
+    broken = text.replace("MAXIMUS guideline:", "MAXIMUS"[:cut] + " " + "MAXIMUS"[cut:] + " guide line:")
+    assert broken != text
+    got = [i.reviewer_guidelines for i in parse_letter(Document(text=broken)).items]
+    assert got == [g["reviewer_guidelines"] for g in gold_for(path)["items"]]
+
+
+def test_corpus_letter_with_a_broken_label_reads_like_its_pdf() -> None:
+    corpus = ROOT / "eval" / "corpus"
+    txt = parse_letter(read_document(corpus / "txt" / "CM16-0249726.txt"))
+    pdf = parse_letter(read_document(corpus / "pdf" / "CM16-0249726.pdf"))
+    assert "MAXIM US guideline:" in read_document(corpus / "txt" / "CM16-0249726.txt").text
+    assert [i.reviewer_guidelines for i in txt.items] == [i.reviewer_guidelines for i in pdf.items] == [["MTUS", "ODG"]]
+    assert [i.claims_administrator_guidelines for i in txt.items] == [["ODG"]]

@@ -51,7 +51,7 @@ def last_letter_memo(fn: Callable[[str], T]) -> Callable[[str], T]:
 
 
 @last_letter_memo
-def _nonspace_positions(text: str) -> memoryview:
+def nonspace_positions(text: str) -> memoryview:
     """Offsets of every non-whitespace character of `text`, one vector pass per letter:
     every region of a letter maps back through it. Read through a memoryview: its items
     are plain ints, three times cheaper to fetch one by one than numpy scalars, and
@@ -90,7 +90,7 @@ class CleanView:
     def _positions(self) -> tuple[memoryview, int, int]:
         """(the letter's non-space offsets, where this view's run of them starts, how many)."""
         if self._index is None:
-            pos = _nonspace_positions(self.source)
+            pos = nonspace_positions(self.source)
             self._index = (pos, bisect.bisect_left(pos, self.start), len(self.text) - self.text.count(" "))
         return self._index
 
