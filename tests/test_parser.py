@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from imr_assist.errors import NotAnIMRLetter
 from imr_assist.evaluation.grounding import span_supports
 from imr_assist.layout.parser import parse_letter
 from imr_assist.reading import Document, read_document
@@ -209,10 +210,18 @@ def test_modified_request_split_into_parts() -> None:
 
 def test_missing_section_gives_partial_record_with_warnings() -> None:
     text = LETTERS[1].read_text()
+    a, b = text.index("MAXIMUS Federal Services sent"), text.index("CLINICAL CASE SUMMARY")
+    r = parse_letter(Document(text=text[:a] + text[b:]))
+    assert r.reviewer.specialties == [] and "reviewer credentials not found" in r.warnings
+    assert r.patient.age == 60 and len(r.items) == len(gold_for(LETTERS[1])["items"])
+
+
+def test_letter_cut_before_its_items_is_refused() -> None:
+    """Headings without a decided item are not a determination (issue 18): one clear reason."""
+    text = LETTERS[1].read_text()
     cut = text.index("IMR ISSUES, DECISIONS AND RATIONALES")
-    r = parse_letter(Document(text=text[:cut]))
-    assert r.items == [] and "no disputed items found" in r.warnings
-    assert r.patient.age == 60 and r.reviewer.specialties == ["Orthopedic Surgery"]
+    with pytest.raises(NotAnIMRLetter, match="no decided item"):
+        parse_letter(Document(text=text[:cut]))
 
 
 @pytest.mark.parametrize("stem", ["CM16-0248698", "CM17-0007142", "CM17-0002181"])
