@@ -257,3 +257,28 @@ def test_corpus_letter_with_a_broken_label_reads_like_its_pdf() -> None:
     assert "MAXIM US guideline:" in read_document(corpus / "txt" / "CM16-0249726.txt").text
     assert [i.reviewer_guidelines for i in txt.items] == [i.reviewer_guidelines for i in pdf.items] == [["MTUS", "ODG"]]
     assert [i.claims_administrator_guidelines for i in txt.items] == [["ODG"]]
+
+
+@pytest.mark.parametrize(
+    ("summary", "sex"),
+    [
+        ("The injured worker is a female who sustained an industrial injury on 10-13-16.", "female"),
+        ("The injured worker, a male, was injured lifting boxes on 10-13-16.", "male"),
+        ("This 48-year-old individual was injured on 10-13-16. She is a right-handed woman.", "female"),
+        ("The applicant was injured on 10-13-16. This female claimant has neck pain.", "female"),
+        ("The claimant was injured on 10-13-16 when assaulted by a male employee.", None),
+        ("The injured worker is an employee of a female-owned business, injured on 10-13-16.", None),
+        ("The injured worker is a 53-year-old male-female, who sustained an injury on 10-13-16.", None),
+        ("The injured worker is a male/female who was injured on 10-13-16.", None),
+    ],
+)
+def test_sex_stated_apart_from_the_age(summary: str, sex: str | None) -> None:
+    text = LETTERS[1].read_text()
+    a = text.index("This is a 60-year old female")
+    b = text.index("\n", text.index("injured her right knee"))
+    letter = text[:a] + summary + text[b:]
+    r = parse_letter(Document(text=letter))
+    assert r.patient.sex == sex
+    if sex:
+        s, e = r.spans["patient.sex"]
+        assert span_supports("patient.sex", sex, letter, s, e)
