@@ -72,7 +72,8 @@ def nonspace_positions(text: str) -> memoryview:
 
 @dataclass
 class CleanView:
-    """Text with line breaks joined, end-of-line hyphen splits joined and spaces collapsed.
+    """Text with line breaks joined, end-of-line hyphen splits joined (pdfium's U+FFFE
+    line-end hyphen shown as "-") and spaces collapsed.
 
     Cleaning only collapses whitespace, so the cleaned text's non-space characters are the
     original's non-whitespace characters, in order. A cleaned offset therefore maps back
@@ -118,6 +119,10 @@ class CleanView:
 #: In these letters the hyphen is real (the line broke after it), so the hyphen is kept and
 #: only the break is removed.
 _HYPHEN_BREAK = re.compile(r"-(?<=[A-Za-z0-9]-)[ \t]*\n\s*(?=[A-Za-z0-9])")
+#: pdfium's text layer writes U+FFFE where the PDF breaks a hyphenated word at a line end
+#: ("anti\ufffeinflammatory", "x\ufffe\nray"); the hyphen is as real as above, so the
+#: cleaned view shows "-" and joins the word. One character for one keeps the offset map.
+_PDF_LINE_HYPHEN = re.compile("\ufffe\\s*")
 _WS = re.compile(r"\s+")
 #: C0 control characters other than the whitespace ones text files hold.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f]")
@@ -135,6 +140,8 @@ def clean(text: str) -> str:
     `str.split()` splits on exactly the characters `\\s` matches, and is several times
     faster than a regex substitution; the hyphen pass runs only when a hyphen ends a line.
     """
+    if "\ufffe" in text:
+        text = _PDF_LINE_HYPHEN.sub("-", text)
     if "-\n" in text or "- " in text:
         text = _HYPHEN_BREAK.sub("-", text)
     return " ".join(text.split())

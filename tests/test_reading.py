@@ -1,0 +1,57 @@
+"""Reading letters: pdfium's line-end hyphen marker (issue 18, item 3)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from imr_assist.layout.parser import parse_letter
+from imr_assist.reading import clean, clean_view, read_document
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS_PDF = ROOT / "eval" / "corpus" / "pdf"
+#: U+FFFE: what pdfium's text layer writes where the PDF broke a hyphenated word at a line end.
+MARK = "\ufffe"
+
+
+def test_line_end_hyphen_marker_reads_as_a_hyphen_and_spans_keep_it() -> None:
+    text = f"Use of anti{MARK}inflammatory drugs and an x{MARK}\nray of the non- \ncompliant knee."
+    view = clean_view(text)
+    assert view.text == "Use of anti-inflammatory drugs and an x-ray of the non-compliant knee."
+    assert clean(text) == view.text
+    for word, original in (
+        ("anti-inflammatory", f"anti{MARK}inflammatory"),
+        ("x-ray", f"x{MARK}\nray"),
+        ("non-compliant", "non- \ncompliant"),
+    ):
+        a = view.text.index(word)
+        s, e = view.to_original(a, a + len(word))
+        assert text[s:e] == original
+
+
+def _strings(value: object) -> list[str]:
+    """Every string inside a record's JSON (keys and values)."""
+    return [s for s in json.dumps(value, ensure_ascii=False).split('"') if s]
+
+
+def test_no_marker_reaches_a_record_from_the_bundled_pdfs() -> None:
+    """Ten bundled PDFs hold the marker; their records show hyphens, while the spans still
+    point at the letter as read, marker included."""
+    with_marker = rationales_over_a_marker = 0
+    for path in sorted(CORPUS_PDF.glob("*.pdf")):
+        doc = read_document(path)
+        record = parse_letter(doc)
+        assert not any(MARK in s for s in _strings(record.model_dump())), path.name
+        with_marker += MARK in doc.text
+        for item in record.items:
+            a, b = item.spans.get("rationale", (0, 0))
+            rationales_over_a_marker += MARK in doc.text[a:b]
+    assert with_marker >= 10 and rationales_over_a_marker >= 5
+
+
+def test_non_steroidal_reads_whole_in_the_rationale() -> None:
+    doc = read_document(CORPUS_PDF / "CM16-0245466.pdf")
+    assert f"non{MARK}steroidal" in doc.text
+    etodolac = parse_letter(doc).items[0]
+    assert etodolac.request == "Etodolac"
+    assert "indicate that non-steroidal anti-inflammatory drugs, are recommended" in etodolac.rationale
