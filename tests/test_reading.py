@@ -1,12 +1,16 @@
-"""Reading letters: pdfium's line-end hyphen marker (issue 18, item 3)."""
+"""Reading letters: pdfium's line-end hyphen marker and the size limit (issue 18, items 3, 10)."""
 
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
+import pytest
+
+from imr_assist.errors import InputError
 from imr_assist.layout.parser import parse_letter
-from imr_assist.reading import clean, clean_view, read_document
+from imr_assist.reading import MAX_BYTES, clean, clean_view, read_document
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS_PDF = ROOT / "eval" / "corpus" / "pdf"
@@ -55,3 +59,21 @@ def test_non_steroidal_reads_whole_in_the_rationale() -> None:
     etodolac = parse_letter(doc).items[0]
     assert etodolac.request == "Etodolac"
     assert "indicate that non-steroidal anti-inflammatory drugs, are recommended" in etodolac.rationale
+
+
+def test_over_the_limit_says_the_size_and_the_limit(tmp_path: Path) -> None:
+    big = tmp_path / "big.txt"
+    with big.open("wb") as fh:
+        fh.truncate(6_200_000)  # sparse: no 6 MB written to disk
+    with pytest.raises(InputError) as err:
+        read_document(big)
+    message = str(err.value)
+    assert "6.2 MB (6,200,000 bytes)" in message
+    assert f"{MAX_BYTES / 1e6:.1f} MB ({MAX_BYTES:,} bytes)" in message and "too large" in message
+
+
+def test_a_file_at_the_limit_is_read(tmp_path: Path) -> None:
+    at_limit = tmp_path / "at_limit.txt"
+    at_limit.write_bytes(b"x" * (MAX_BYTES - 1) + b"\n")
+    assert os.path.getsize(at_limit) == MAX_BYTES
+    assert len(read_document(at_limit).text) == MAX_BYTES

@@ -24,7 +24,8 @@ T = TypeVar("T")
 
 #: Letters beyond this size are not IMR letters (the longest real ones are ~100 KB; a
 #: 200-item letter is ~500 KB); the bound keeps a stray huge file from costing minutes.
-MAX_BYTES = 5 * 1024 * 1024
+#: Decimal megabytes, as file managers and the error message state sizes.
+MAX_BYTES = 5_000_000
 
 
 #: Lookup table over the Basic Multilingual Plane: is this character not whitespace (what
@@ -169,7 +170,7 @@ def read_document(path: str | Path) -> Document:
     if str(path) == "-":
         data = sys.stdin.buffer.read(MAX_BYTES + 1)  # bounded: a runaway pipe cannot exhaust memory
         if len(data) > MAX_BYTES:
-            raise InputError(f"-: more than {MAX_BYTES // (1024 * 1024)} MB on stdin is too large for an IMR letter")
+            raise InputError(f"-: stdin is too large: more than the {_size(MAX_BYTES)} limit for an IMR letter")
         return _from_bytes(data, "-")
     p = Path(path)
     if not p.exists():
@@ -180,12 +181,18 @@ def read_document(path: str | Path) -> Document:
     if size == 0:
         raise InputError(f"{p}: empty file")
     if size > MAX_BYTES:
-        raise InputError(f"{p}: {size // (1024 * 1024)} MB is too large for an IMR letter")
+        raise InputError(f"{p}: {_size(size)} is too large: the limit for an IMR letter is {_size(MAX_BYTES)}")
     try:
         data = p.read_bytes()
     except OSError as exc:  # unreadable (permissions, a FIFO gone away, I/O error)
         raise InputError(f"{p}: cannot be read ({exc.strerror or exc})") from None
     return _from_bytes(data, str(p))
+
+
+def _size(n: int) -> str:
+    """'6.2 MB (6,200,000 bytes)': megabytes to read at a glance, bytes so a file just over
+    the limit does not read as equal to it."""
+    return f"{n / 1e6:.1f} MB ({n:,} bytes)"
 
 
 def _from_bytes(data: bytes, source: str) -> Document:
