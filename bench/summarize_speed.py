@@ -22,8 +22,9 @@ from pathlib import Path
 
 from extract_speed import machine_speed
 
-ROOT = Path(__file__).resolve().parent.parent
-LETTER = ROOT / "eval" / "letters" / "000_ab6402283f960931.txt"
+from imr_assist.assets import bundled_dir
+
+LETTER = bundled_dir("letters") / "000_ab6402283f960931.txt"
 FLOOR_S = 1.0
 
 

@@ -17,9 +17,10 @@ from imr_assist.index.records import decisions_from_record
 from imr_assist.schema import Item, Record
 
 ROOT = Path(__file__).resolve().parent.parent
-LETTERS = sorted((ROOT / "eval" / "letters").glob("*.txt"))
+BUNDLED = ROOT / "src" / "imr_assist" / "bundled"  # the letters the package ships
+LETTERS = sorted((BUNDLED / "letters").glob("*.txt"))
 #: Corpus letters with both upheld and overturned items (named in the issue).
-MIXED = [ROOT / "eval" / "corpus" / "txt" / f"{c}.txt" for c in ("CM16-0230548", "CM17-0007142", "CM17-0010420")]
+MIXED = [BUNDLED / "corpus" / "txt" / f"{c}.txt" for c in ("CM16-0230548", "CM17-0007142", "CM17-0010420")]
 EXAMPLES = [*LETTERS, *MIXED]
 
 
@@ -63,7 +64,7 @@ class FakeIndex:
 @lru_cache(maxsize=1)
 def corpus_decisions() -> tuple[IndexedDecision, ...]:
     out: list[IndexedDecision] = []
-    for path in sorted((ROOT / "eval" / "corpus" / "txt").glob("*.txt")):
+    for path in sorted((BUNDLED / "corpus" / "txt").glob("*.txt")):
         out.extend(decisions_from_record(extract_path(path)))
     return tuple(out)
 

@@ -25,8 +25,9 @@ from imr_assist.index import SearchFilters, open_index
 from imr_assist.index.records import decisions_from_record
 
 ROOT = Path(__file__).resolve().parent.parent
-CORPUS = sorted((ROOT / "eval" / "corpus" / "txt").glob("*.txt"))
-EXAMPLES = sorted((ROOT / "eval" / "letters").glob("*.txt"))
+BUNDLED = ROOT / "src" / "imr_assist" / "bundled"  # the letters the package ships
+CORPUS = sorted((BUNDLED / "corpus" / "txt").glob("*.txt"))
+EXAMPLES = sorted((BUNDLED / "letters").glob("*.txt"))
 
 
 # ---- a real PostgreSQL for the session ---------------------------------------------------------

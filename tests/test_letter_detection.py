@@ -21,18 +21,19 @@ from imr_assist.layout.parser import parse_letter
 from imr_assist.reading import Document, read_document
 
 ROOT = Path(__file__).resolve().parent.parent
-CORPUS = ROOT / "eval" / "corpus"
+BUNDLED = ROOT / "src" / "imr_assist" / "bundled"  # the letters the package ships
+CORPUS = BUNDLED / "corpus"
 REAL_LETTERS = [
     *sorted((CORPUS / "txt").glob("*.txt")),
     *sorted((CORPUS / "pdf").glob("*.pdf")),
-    *sorted((ROOT / "eval" / "letters").glob("*.txt")),
+    *sorted((BUNDLED / "letters").glob("*.txt")),
 ]
 LAYOUTS = ROOT / "tests" / "fixtures" / "layouts"
 NOT_LETTERS = [
     *sorted((ROOT / "tests" / "fixtures" / "not_letters").glob("*.txt")),
     ROOT / "README.md",
     ROOT / "eval" / "README.md",
-    ROOT / "eval" / "corpus" / "README.md",
+    CORPUS / "README.md",
     ROOT / "docs" / "output-contract.md",
 ]
 #: Headings and labels of the DWC layout that the rules read.

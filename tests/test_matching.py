@@ -25,7 +25,8 @@ from imr_assist.layout.text import (
 from imr_assist.reading import clean, read_document
 
 ROOT = Path(__file__).resolve().parent.parent
-CORPUS = sorted((ROOT / "eval" / "corpus" / "txt").glob("*.txt"))[:16]
+BUNDLED = ROOT / "src" / "imr_assist" / "bundled"  # the letters the package ships
+CORPUS = sorted((BUNDLED / "corpus" / "txt").glob("*.txt"))[:16]
 
 
 def corpus_texts() -> list[str]:
@@ -65,7 +66,7 @@ def test_word_led_matches_like_a_leading_boundary(alternative: str, text: str, e
 def test_category_rules_match_like_the_case_insensitive_alternation() -> None:
     import json
 
-    from imr_assist.paths import DATA_DIR
+    from imr_assist.assets import DATA_DIR
 
     data = json.loads((DATA_DIR / "categories.json").read_text())
     requests = [
@@ -164,9 +165,9 @@ def test_gated_reason_patterns_find_what_every_pattern_finds() -> None:
     reasons as trying every pattern of a reason in every sentence holding its triggers."""
     import json
 
+    from imr_assist.assets import DATA_DIR
     from imr_assist.layout.parser import parse_letter
     from imr_assist.layout.reasons import _sentences
-    from imr_assist.paths import DATA_DIR
 
     triggers = json.loads((DATA_DIR / "denial_reasons.json").read_text())["triggers"]
     rules = reason_rules()

@@ -18,8 +18,9 @@ from imr_assist.reading import Document, read_document
 from imr_assist.schema import ITEM_CONTRACT_FIELDS, Record
 
 ROOT = Path(__file__).resolve().parent.parent
-LETTERS = sorted((ROOT / "eval" / "letters").glob("*.txt"))
-GOLD = ROOT / "eval" / "gold"
+BUNDLED = ROOT / "src" / "imr_assist" / "bundled"  # the letters the package ships
+LETTERS = sorted((BUNDLED / "letters").glob("*.txt"))
+GOLD = BUNDLED / "gold"
 LAYOUTS = ROOT / "tests" / "fixtures" / "layouts"
 #: List fields whose order carries no meaning (reviewer_pages keep the letter's order).
 UNORDERED = ("denial_reasons", "claims_administrator_guidelines", "reviewer_guidelines")
@@ -226,7 +227,7 @@ def test_letter_cut_before_its_items_is_refused() -> None:
 
 @pytest.mark.parametrize("stem", ["CM16-0248698", "CM17-0007142", "CM17-0002181"])
 def test_corpus_pdf_matches_text_and_names_pages(stem: str) -> None:
-    corpus = ROOT / "eval" / "corpus"
+    corpus = BUNDLED / "corpus"
     gold = json.loads((corpus / "gold" / f"{stem}.json").read_text())
     doc = read_document(corpus / "pdf" / f"{stem}.pdf")
     r = parse_letter(doc)
@@ -251,7 +252,7 @@ def test_reviewer_guidelines_under_a_broken_label(path: Path, cut: int) -> None:
 
 
 def test_corpus_letter_with_a_broken_label_reads_like_its_pdf() -> None:
-    corpus = ROOT / "eval" / "corpus"
+    corpus = BUNDLED / "corpus"
     txt = parse_letter(read_document(corpus / "txt" / "CM16-0249726.txt"))
     pdf = parse_letter(read_document(corpus / "pdf" / "CM16-0249726.pdf"))
     assert "MAXIM US guideline:" in read_document(corpus / "txt" / "CM16-0249726.txt").text

@@ -13,7 +13,7 @@ from imr_assist.layout.parser import parse_letter
 from imr_assist.reading import MAX_BYTES, clean, clean_view, read_document
 
 ROOT = Path(__file__).resolve().parent.parent
-CORPUS_PDF = ROOT / "eval" / "corpus" / "pdf"
+CORPUS_PDF = ROOT / "src" / "imr_assist" / "bundled" / "corpus" / "pdf"
 #: U+FFFE: what pdfium's text layer writes where the PDF broke a hyphenated word at a line end.
 MARK = "\ufffe"
 

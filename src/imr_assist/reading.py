@@ -68,7 +68,7 @@ def nonspace_positions(text: str) -> memoryview:
     wide = np.flatnonzero(codes >= 133)
     if len(wide):
         not_space[wide] = _NOT_SPACE[codes[wide]]
-    return memoryview(np.flatnonzero(not_space))
+    return np.flatnonzero(not_space).data
 
 
 @dataclass

@@ -86,15 +86,3 @@ def overturned_precedents(index: DecisionIndex, item: Item, record: Record, limi
         if len(out) >= limit:
             break
     return out
-
-
-def open_decision_index(db: str | None):
-    """Open `db` (a SQLite file or postgresql:// URL), or the bundled demo index when None.
-
-    Uses `imr_assist.index.open_index`: a missing file is an `InputError` (one line, exit 2),
-    and the demo index over the 64 bundled letters is built in the user cache on first use.
-    The caller closes it (it is a context manager).
-    """
-    from ..index import open_index
-
-    return open_index(db)

@@ -23,7 +23,7 @@ import re
 
 import numpy as np
 
-from ..errors import InputError
+from ..errors import IndexStoreError
 from .base import DecisionIndexBase, Light
 from .embed import Embedder
 from .models import IndexedDecision, IndexStats, SearchFilters, StatRow, filter_conditions
@@ -83,13 +83,13 @@ class PostgresIndex(DecisionIndexBase):
         try:
             import psycopg
         except ImportError:
-            raise InputError("PostgreSQL needs the [postgres] extra: pip install 'imr-assist[postgres]'") from None
+            raise IndexStoreError("PostgreSQL needs the [postgres] extra: pip install 'imr-assist[postgres]'") from None
         self.location = re.sub(r"//[^@/]*@", "//", url)
         try:
             self.con = psycopg.connect(url, autocommit=True, connect_timeout=10)
         except psycopg.Error as exc:
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise InputError(f"{self.location}: cannot connect ({first})") from None
+            raise IndexStoreError(f"{self.location}: cannot connect ({first})") from None
         self.embedder = embedder
         with self.con.transaction():
             self.con.execute("SELECT pg_advisory_xact_lock(727001)")  # one schema migration at a time
@@ -125,8 +125,9 @@ class PostgresIndex(DecisionIndexBase):
 
     # ---- writing ---------------------------------------------------------------------------------
     def _replace_letters(self, decisions, vectors, letters) -> None:
-        use_vec = vectors is not None and self._pgvector and self.embedder is not None
-        if use_vec and self._meta("embed_model") not in (None, self.embedder.name):
+        model_name = self.embedder.name if self.embedder is not None else None
+        use_vec = vectors is not None and self._pgvector and model_name is not None
+        if use_vec and self._meta("embed_model") not in (None, model_name):
             use_vec = False
         by_letter: dict[str, list[int]] = {}
         for n, d in enumerate(decisions):
@@ -135,7 +136,7 @@ class PostgresIndex(DecisionIndexBase):
             cur = self.con.cursor()
             if use_vec:
                 cur.execute("INSERT INTO imr_meta VALUES ('embed_model', %s) ON CONFLICT (key) DO NOTHING",
-                            (self.embedder.name,))  # fmt: skip
+                            (model_name,))  # fmt: skip
             for letter_id, source in letters:
                 cur.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (letter_id,))
                 olds = {letter_id}
@@ -171,7 +172,8 @@ class PostgresIndex(DecisionIndexBase):
     # ---- SQL filters -------------------------------------------------------------------------------
     @staticmethod
     def _where(f: SearchFilters | None, exclude_letter: str | None = None) -> tuple[str, list]:
-        sql, args = ["TRUE"], []
+        sql: list[str] = ["TRUE"]
+        args: list[object] = []
         for kind, col, values in filter_conditions(f):
             sql.append(_SQL[kind].format(col=col))
             args += values
@@ -234,7 +236,8 @@ class PostgresIndex(DecisionIndexBase):
     # ---- counts and stats ------------------------------------------------------------------------------
     def count(self, filters=None) -> int:
         where, args = self._where(filters)
-        return self.con.execute(f"SELECT count(*) FROM {T} WHERE {where}", args).fetchone()[0]
+        row = self.con.execute(f"SELECT count(*) FROM {T} WHERE {where}", args).fetchone()
+        return int(row[0]) if row else 0
 
     def stats(self, filters=None, top=None) -> IndexStats:
         where, args = self._where(filters)
@@ -243,7 +246,7 @@ class PostgresIndex(DecisionIndexBase):
             "SELECT count(*), count(*) FILTER (WHERE decision='overturned'), count(DISTINCT letter_id) "
             f"FROM ({base}) d",
             args,
-        ).fetchone()
+        ).fetchone() or (0, 0, 0)
 
         def grouped(key_sql: str, from_sql: str = "") -> list[StatRow]:
             q = (f"SELECT {key_sql} AS k, count(*) AS n, count(*) FILTER (WHERE decision='overturned') "

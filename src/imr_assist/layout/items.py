@@ -323,13 +323,13 @@ def numbered_items(region: Region) -> list[ItemBlock]:
     if len(blocks) < 1:
         return []
     # An item's block runs to the next accepted item.
-    for i, b in enumerate(blocks):
+    for i, block in enumerate(blocks):
         end = blocks[i + 1].block[0] if i + 1 < len(blocks) else region.end
-        b.block = (b.block[0], end)
-        labels = label_spans(region, (b.heading[1], end))
-        b.ca_guideline, b.reviewer_guideline, b.rationale = labels["ca"], labels["rev"], labels["rat"]
-        if b.decision is None:
-            _decide_from_rationale(region, b)
+        block.block = (block.block[0], end)
+        labels = label_spans(region, (block.heading[1], end))
+        block.ca_guideline, block.reviewer_guideline, block.rationale = labels["ca"], labels["rev"], labels["rat"]
+        if block.decision is None:
+            _decide_from_rationale(region, block)
     # Numbered summary lists ("1) ... is not medically necessary") repeat later with
     # details; keep the detailed occurrence of each request.
     return _dedupe_by_request(blocks)

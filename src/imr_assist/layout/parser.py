@@ -10,14 +10,15 @@ from __future__ import annotations
 import re
 
 from ..reading import Document, clean
-from ..schema import Item, Patient, Record, Reviewer
+from ..schema import Finding, Item, Patient, ReasonEvidence, Record, Reviewer
 from . import header as hdr
 from .classify import classify_request
 from .detect import detect_format, require_decisions
 from .guidelines import cited_pages, guideline_sources
 from .items import SEGMENTERS, ItemBlock, strip_noise
 from .quantity import find_quantity, find_refills
-from .reasons import denial_reasons
+from .rationale import read_rationale
+from .reasons import explain_denial
 from .text import Region, loose, lower_pattern, lowered
 
 _ITEMS_HEADING = loose(
@@ -198,7 +199,8 @@ def _item(text: str, b: ItemBlock, warnings: list[str]) -> Item:
     if b.rationale is None:
         warnings.append(f"no decision rationale found for item {request!r}")
     rationale = ""
-    reasons: list[str] = []
+    findings: list[Finding] = []
+    evidence: list[ReasonEvidence] = []
     if b.rationale:
         rat_region = Region(text, *b.rationale)
         rationale = strip_noise(rat_region.clean)
@@ -206,10 +208,15 @@ def _item(text: str, b: ItemBlock, warnings: list[str]) -> Item:
             rationale = " ".join(rationale.split())
         rationale = rationale.strip()
         spans["rationale"] = b.rationale
+        reading = read_rationale(rat_region.clean)
+        findings = [Finding(text=reading.text[a:z], span=rat_region.span(a, z)) for a, z in reading.findings]
         if decision == "upheld":
-            reasons, rs = denial_reasons(rat_region.clean)
-            if rs:
-                spans["denial_reasons"] = rat_region.span(*rs)
+            evidence = [
+                ReasonEvidence(code=r.code, span=rat_region.span(*r.span), fix=r.fix)  # type: ignore[arg-type]
+                for r in explain_denial(reading, request, cls.generic_name, cls.drug_class)
+            ]
+            if evidence:
+                spans["denial_reasons"] = (min(r.span[0] for r in evidence), max(r.span[1] for r in evidence))  # type: ignore[index]
     item = Item(
         request=request,
         original_request=b.original_request[0] if b.original_request else None,
@@ -223,7 +230,9 @@ def _item(text: str, b: ItemBlock, warnings: list[str]) -> Item:
         claims_administrator_guidelines=ca_sources,  # type: ignore[arg-type]
         reviewer_guidelines=rev_sources,  # type: ignore[arg-type]
         reviewer_pages=pages,
-        denial_reasons=reasons,  # type: ignore[arg-type]
+        denial_reasons=[r.code for r in evidence],
+        findings=findings,
+        reason_evidence=evidence,
         rationale=rationale,
         claims_administrator_guideline_text=ca_text,
         reviewer_guideline_text=rev_text,

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from ..paths import DATA_DIR
+from ..assets import DATA_DIR
 from .required_words import requirements
 from .text import any_of
 

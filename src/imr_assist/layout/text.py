@@ -109,7 +109,8 @@ def any_of(alternatives: list[str]) -> list[re.Pattern[str]]:
     """Patterns for lower-cased text, true when any of them matches: the alternatives that
     start with a literal character (after `word_led`) share one pattern `re` scans fast;
     the others ('\\d+ mg', a group) are compiled apart so they do not slow the rest."""
-    literal_led, others = [], []
+    literal_led: list[str] = []
+    others: list[str] = []
     for alt in alternatives:
         alt = word_led(lowercase_regex(alt))
         (literal_led if alt[:1] and alt[0] not in "\\([.^$|?*+{" else others).append(alt)
