@@ -119,13 +119,13 @@ def test_region_spans_map_back_through_the_letter_index() -> None:
 
 
 def test_non_space_table_is_what_str_split_splits_on() -> None:
-    from imr_assist.reading import _NOT_SPACE, _nonspace_positions
+    from imr_assist.reading import _NOT_SPACE, nonspace_positions
 
     for code in range(len(_NOT_SPACE)):
         if not 0xD800 <= code <= 0xDFFF:  # lone surrogates are not text
             assert bool(_NOT_SPACE[code]) is not chr(code).isspace(), hex(code)
     text = "a \U0001f600 b\u3000c\xa0d\u2028e"  # one character beyond the BMP
-    assert list(_nonspace_positions(text)) == [i for i, ch in enumerate(text) if not ch.isspace()]
+    assert list(nonspace_positions(text)) == [i for i, ch in enumerate(text) if not ch.isspace()]
 
 
 def test_required_words_hold_in_every_match() -> None:

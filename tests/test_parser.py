@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from imr_assist.errors import NotAnIMRLetter
 from imr_assist.evaluation.findings import pair_findings
 from imr_assist.evaluation.grounding import span_supports
 from imr_assist.layout.parser import parse_letter
@@ -234,10 +235,18 @@ def test_modified_request_split_into_parts() -> None:
 
 def test_missing_section_gives_partial_record_with_warnings() -> None:
     text = LETTERS[1].read_text()
+    a, b = text.index("MAXIMUS Federal Services sent"), text.index("CLINICAL CASE SUMMARY")
+    r = parse_letter(Document(text=text[:a] + text[b:]))
+    assert r.reviewer.specialties == [] and "reviewer credentials not found" in r.warnings
+    assert r.patient.age == 60 and len(r.items) == len(gold_for(LETTERS[1])["items"])
+
+
+def test_letter_cut_before_its_items_is_refused() -> None:
+    """Headings without a decided item are not a determination (issue 18): one clear reason."""
+    text = LETTERS[1].read_text()
     cut = text.index("IMR ISSUES, DECISIONS AND RATIONALES")
-    r = parse_letter(Document(text=text[:cut]))
-    assert r.items == [] and "no disputed items found" in r.warnings
-    assert r.patient.age == 60 and r.reviewer.specialties == ["Orthopedic Surgery"]
+    with pytest.raises(NotAnIMRLetter, match="no decided item"):
+        parse_letter(Document(text=text[:cut]))
 
 
 @pytest.mark.parametrize("stem", ["CM16-0248698", "CM17-0007142", "CM17-0002181"])
@@ -252,3 +261,49 @@ def test_corpus_pdf_matches_text_and_names_pages(stem: str) -> None:
     last = r.items[-1].spans["rationale"]
     assert doc.page_of(last[1] - 1) == len(doc.page_starts)
     assert_grounded(r, doc.text)
+
+
+@pytest.mark.parametrize("cut", range(1, len("MAXIMUS")))
+@pytest.mark.parametrize("path", LETTERS, ids=lambda p: p.stem)
+def test_reviewer_guidelines_under_a_broken_label(path: Path, cut: int) -> None:
+    """Text extraction splits words ("MAXIM US guideline:", "MAX IMUS"): any split of the
+    label's words still gives the reviewer's guidelines (issue 18, item 11)."""
+    text = path.read_text()
+    broken = text.replace("MAXIMUS guideline:", "MAXIMUS"[:cut] + " " + "MAXIMUS"[cut:] + " guide line:")
+    assert broken != text
+    got = [i.reviewer_guidelines for i in parse_letter(Document(text=broken)).items]
+    assert got == [g["reviewer_guidelines"] for g in gold_for(path)["items"]]
+
+
+def test_corpus_letter_with_a_broken_label_reads_like_its_pdf() -> None:
+    corpus = BUNDLED / "corpus"
+    txt = parse_letter(read_document(corpus / "txt" / "CM16-0249726.txt"))
+    pdf = parse_letter(read_document(corpus / "pdf" / "CM16-0249726.pdf"))
+    assert "MAXIM US guideline:" in read_document(corpus / "txt" / "CM16-0249726.txt").text
+    assert [i.reviewer_guidelines for i in txt.items] == [i.reviewer_guidelines for i in pdf.items] == [["MTUS", "ODG"]]
+    assert [i.claims_administrator_guidelines for i in txt.items] == [["ODG"]]
+
+
+@pytest.mark.parametrize(
+    ("summary", "sex"),
+    [
+        ("The injured worker is a female who sustained an industrial injury on 10-13-16.", "female"),
+        ("The injured worker, a male, was injured lifting boxes on 10-13-16.", "male"),
+        ("This 48-year-old individual was injured on 10-13-16. She is a right-handed woman.", "female"),
+        ("The applicant was injured on 10-13-16. This female claimant has neck pain.", "female"),
+        ("The claimant was injured on 10-13-16 when assaulted by a male employee.", None),
+        ("The injured worker is an employee of a female-owned business, injured on 10-13-16.", None),
+        ("The injured worker is a 53-year-old male-female, who sustained an injury on 10-13-16.", None),
+        ("The injured worker is a male/female who was injured on 10-13-16.", None),
+    ],
+)
+def test_sex_stated_apart_from_the_age(summary: str, sex: str | None) -> None:
+    text = LETTERS[1].read_text()
+    a = text.index("This is a 60-year old female")
+    b = text.index("\n", text.index("injured her right knee"))
+    letter = text[:a] + summary + text[b:]
+    r = parse_letter(Document(text=letter))
+    assert r.patient.sex == sex
+    if sex:
+        s, e = r.spans["patient.sex"]
+        assert span_supports("patient.sex", sex, letter, s, e)
