@@ -16,6 +16,10 @@ MONTHS = (
     "January", "February", "March", "April", "May", "June",
     "July", "August", "September", "October", "November", "December",
 )  # fmt: skip
+MONTHS_ES = (
+    "enero", "febrero", "marzo", "abril", "mayo", "junio",
+    "julio", "agosto", "septiembre", "octubre", "noviembre", "diciembre",
+)  # fmt: skip
 
 
 def split_sentences(text: str) -> list[str]:
@@ -39,6 +43,11 @@ def split_sentences(text: str) -> list[str]:
     if last:
         out.append(last)
     return out
+
+
+def oneline(value: object) -> str:
+    """Collapse whitespace: letter text with line breaks must not break a heading or quote."""
+    return " ".join(str(value).split())
 
 
 def has_cue(sentence: str, cue_words: tuple[str, ...]) -> bool:
@@ -74,6 +83,19 @@ def long_date(value: str | None) -> str:
     m = re.fullmatch(r"(\d{4})-(\d{2})", value)
     if m:
         return f"{MONTHS[int(m.group(2)) - 1]} {m.group(1)}"
+    return value
+
+
+def long_date_es(value: str | None) -> str:
+    """'2017-01-04' -> '4 de enero de 2017'; 'YYYY-MM' -> 'enero de 2017'; keeps other text."""
+    if not value:
+        return ""
+    d = parse_iso(value)
+    if d:
+        return f"{d.day} de {MONTHS_ES[d.month - 1]} de {d.year}"
+    m = re.fullmatch(r"(\d{4})-(\d{2})", value)
+    if m:
+        return f"{MONTHS_ES[int(m.group(2)) - 1]} de {m.group(1)}"
     return value
 
 
