@@ -121,15 +121,19 @@ def _checklist(item: Item, kind: str, reasons: list[ReasonOut]) -> list[Checklis
     return out
 
 
-def _dated_statements(item: Item, findings: list[FindingOut]) -> list[str]:
-    """Rationale sentences stating a date about this case that no finding already quotes:
-    dates are the plainest facts to test against the records (ground 5)."""
+def _statements(item: Item, findings: list[FindingOut], reasons: list[ReasonOut]) -> list[str]:
+    """What else the attorney checks besides the findings: the sentence each reason was
+    read from, and rationale sentences stating a date about this case (dates are the
+    plainest facts to test against the records, ground 5); none that a finding already
+    quotes or that only announces the outcome."""
     quoted = [oneline(f.text) for f in findings]
-    out = []
-    for s in split_sentences(item.rationale):
-        s1 = oneline(s)
-        if dates_in(s1) and not has_cue(s1, cues("outcome")) and not any(q in s1 for q in quoted):
-            out.append(s1)
+    candidates = [r.evidence for r in reasons if r.evidence]
+    candidates += [oneline(s) for s in split_sentences(item.rationale) if dates_in(s)]
+    out: list[str] = []
+    for s in candidates:
+        if s in out or any(q in s for q in quoted) or has_cue(s, cues("outcome")):
+            continue
+        out.append(s)
     return out
 
 
@@ -152,7 +156,7 @@ def _item_draft(n: int, item: Item, letter_text: str, doc_kind: DocKind, lang: s
         criteria = pick_sentences(item.rationale, cues("criteria"), cues("outcome") + cues("not_criteria"))
         draft.criteria = [oneline(s) for s in criteria[:MAX_CRITERIA]]
     if doc_kind == "appeal":
-        draft.statements = _dated_statements(item, findings)
+        draft.statements = _statements(item, findings, reasons)
     return draft
 
 

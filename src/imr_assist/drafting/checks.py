@@ -48,7 +48,7 @@ _MONTH_YEAR = re.compile(rf"\b({_MONTH}) (\d{{4}})\b")
 _ISO = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
 _NUMERIC = re.compile(r"(?<![\d/.-])(\d{1,2})\s*[/-]\s*(\d{1,2})\s*[/-]\s*(\d{4}|\d{2})(?![\d/-])")
 _ES_DATE = re.compile(rf"\b(\d{{1,2}}) de ({'|'.join(MONTHS_ES)}) de (\d{{4}})\b")
-_ES_MONTH_YEAR = re.compile(rf"\b({'|'.join(MONTHS_ES)}) de (\d{{4}})\b")
+_ES_MONTH_YEAR = re.compile(rf"(?<!\d\sde\s)\b({'|'.join(MONTHS_ES)}) de (\d{{4}})\b")
 
 
 @dataclass
@@ -211,7 +211,8 @@ def check_draft(
             CheckResult("cites overturned decisions only", not upheld, [f"{i} was not overturned" for i in upheld])
         )
     if require_draft_mark:
-        marked = "DRAFT" in markdown.split("\n## ", 1)[0]
+        head = markdown.split("\n## ", 1)[0]
+        marked = "DRAFT" in head or "BORRADOR" in head
         problems = [] if marked else ["no DRAFT mark before the first section"]
         results.append(CheckResult("marked as a draft for professional review", marked, problems))
     return results

@@ -75,7 +75,7 @@ class ItemDraft(BaseModel):
     reasons: list[ReasonOut] = Field(default_factory=list)
     findings: list[FindingOut] = Field(default_factory=list)
     statements: list[str] = Field(
-        default_factory=list, description="other dated statements of the rationale to check (appeal)"
+        default_factory=list, description="other statements to check (appeal): each reason's sentence, dated sentences"
     )
     criteria: list[str] = Field(default_factory=list, description="criteria sentences quoted (resubmission)")
     checklist: list[ChecklistEntry] = Field(default_factory=list)
