@@ -122,12 +122,14 @@ def _checklist(item: Item, kind: str, reasons: list[ReasonOut]) -> list[Checklis
 
 
 def _statements(item: Item, findings: list[FindingOut], reasons: list[ReasonOut]) -> list[str]:
-    """What else the attorney checks besides the findings: the sentence each reason was
-    read from, and rationale sentences stating a date about this case (dates are the
-    plainest facts to test against the records, ground 5); none that a finding already
-    quotes or that only announces the outcome."""
+    """What else the attorney checks besides the findings: the sentence each documentation
+    reason was read from ("no documentation of ..."), and rationale sentences stating a date
+    about this case (dates are the plainest facts to test against the records, ground 5);
+    none that a finding already quotes or that only announces the outcome. Sentences of
+    reasons paperwork cannot fix are the guideline's opinion ("not recommended"), not facts
+    a record can contradict, so they are not listed."""
     quoted = [oneline(f.text) for f in findings]
-    candidates = [r.evidence for r in reasons if r.evidence]
+    candidates = [r.evidence for r in reasons if r.evidence and r.fix == "document"]
     candidates += [oneline(s) for s in split_sentences(item.rationale) if dates_in(s)]
     out: list[str] = []
     for s in candidates:

@@ -47,7 +47,7 @@ def drug_name(request: str) -> str:
 def _fill(template: str, lang: str, **values: str) -> str:
     out = template.format(**values)
     for a, b in worker(lang).get("contractions", {}).items():
-        out = out.replace(a, b)
+        out = re.sub(rf"\b{re.escape(a)}", b, out)  # whole words: "para el" is not "a el"
     return out
 
 
