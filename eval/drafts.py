@@ -265,7 +265,8 @@ def main() -> int:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         payload = {"all": _dump(all_letters), "held_out_cm17": _dump(held_out), "letters": rows}
         args.json.write_text(json.dumps(payload, indent=2), encoding="utf-8")
-    failed = [k for k, t in tallies.items() if t.hit < t.total] + (["unclassified"] if all_letters.unclassified_lines else [])
+    failed = [k for k, t in tallies.items() if t.hit < t.total]
+    failed += ["unclassified"] if all_letters.unclassified_lines else []
     if failed:
         print(f"floors missed: {', '.join(failed)}", file=sys.stderr)
         return 1

@@ -226,7 +226,8 @@ def finish_draft(
     if lead is not None:
         derived.append(lead.rfa_date)
     findings = {it.n: [f.text for f in it.findings] for it in doc.items} if doc is not None else {}
-    collapsed = [it.n for it in doc.items if it.depends_on_primary] if doc is not None and kind == "resubmission" else []
+    shares_a_line = doc is not None and kind == "resubmission"
+    collapsed = [it.n for it in doc.items if it.depends_on_primary] if doc is not None and shares_a_line else []
     checks = check_draft(
         md, record, letter_text, item_numbers=numbers, cited=cited,
         require_overturned_citations=kind == "resubmission", require_draft_mark=True, derived_dates=derived,
@@ -301,7 +302,9 @@ def own_words(md: str, doc: DraftDoc | None) -> str:
     return md
 
 
-def _precedents(index: DecisionIndex, item: Item, record: Record, limit: int) -> tuple[list[PrecedentOut], KindCountsOut | None]:
+def _precedents(
+    index: DecisionIndex, item: Item, record: Record, limit: int
+) -> tuple[list[PrecedentOut], KindCountsOut | None]:
     found = overturned_precedents(index, item, record, limit)
     cited = [PrecedentOut(id=p.id, request=oneline(p.request), decision_date=p.decision_date,
                           finding=oneline(p.sentence)) for p in found]  # fmt: skip
@@ -329,8 +332,9 @@ def render_draft(
     derived_numbers: list[str] = []
     if kind == "resubmission":
         doc.deadlines = [twelve_month_end(record)]
-        rule = twelve_month_citation(record)
-        doc.citations = [c for c in doc.citations if not c.id.startswith("twelve_month") or c.id == rule or rule is None]
+        in_force = twelve_month_citation(record)  # None: both texts are stated, by date
+        doc.citations = [c for c in doc.citations
+                         if not c.id.startswith("twelve_month") or in_force in (None, c.id)]  # fmt: skip
         for it in doc.items:
             if index is None or it.depends_on_primary:
                 continue
@@ -347,8 +351,8 @@ def render_draft(
             doc.citations += _citations(TIMELINESS_CITATIONS)
             derived_numbers.append(str(doc.ur_timeliness.days))
     law_by_id = {c.id: c for c in _citations(tuple(citation_texts()))}
-    rule = [c for c in doc.citations if c.id.startswith("twelve_month")]
-    md = render_markdown(f"{kind}.md.j2", label=letter_label(record), doc=doc, law=law_by_id, rule=rule,
+    rules = [c for c in doc.citations if c.id.startswith("twelve_month")]
+    md = render_markdown(f"{kind}.md.j2", label=letter_label(record), doc=doc, law=law_by_id, rule=rules,
                          weekdays=worker("en")["labels"]["weekdays"])  # fmt: skip
     title = f"DRAFT {kind} — {letter_label(record)}"
     return finish_draft(kind, md, record, letter_text, numbers, fmt, title, cited, doc, derived_numbers)

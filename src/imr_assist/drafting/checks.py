@@ -33,7 +33,9 @@ LABEL_DECISION = {
     "no aprobado": "upheld", "aprobado": "overturned",
 }  # fmt: skip
 #: What a legal citation looks like; each must be one of prompts/law.toml.
-_CITATION = re.compile(r"§\s?\d[\w.]*(?:\([a-z0-9]+\))*|\bLabor Code\s+(?:section\s+)?\d[\w.]*|\b\d+\s+CCR\b|\bv\.\s+[A-Z]\w+")
+_CITATION = re.compile(
+    r"§\s?\d[\w.]*(?:\([a-z0-9]+\))*|\bLabor Code\s+(?:section\s+)?\d[\w.]*|\b\d+\s+CCR\b|\bv\.\s+[A-Z]\w+"
+)
 _RULE = re.compile(r"\b[Rr]ule\s+(\d{3,5})\b")
 #: An unknown left unfilled: "None", "null", an empty [[ ]], or a label with no value.
 _UNFILLED = re.compile(r"\bNone\b|\bnull\b|\[\[\s*\]\]|^\s*[-*] \*\*[^*]+:\*\*\s*$", re.M)
@@ -192,11 +194,15 @@ def check_draft(
 
     # 6. every finding of every item, verbatim
     flat_md = " ".join(markdown.replace("**", "").split())
-    missing = [f"item {n}: {f!r}" for n, fs in (findings or {}).items() for f in fs if " ".join(f.split()) not in flat_md]
+    missing = [
+        f"item {n}: {f!r}" for n, fs in (findings or {}).items() for f in fs if " ".join(f.split()) not in flat_md
+    ]
     results.append(CheckResult("every finding quoted verbatim", not missing, missing))
 
     # 7. unknowns are visible placeholders
-    unfilled = sorted({m.group(0).strip() for m in _UNFILLED.finditer(markdown) if not _introduces_list(markdown, m.end())})
+    unfilled = sorted(
+        {m.group(0).strip() for m in _UNFILLED.finditer(markdown) if not _introduces_list(markdown, m.end())}
+    )
     problems = [f"unfilled value {u!r} (write a [[placeholder]])" for u in unfilled]
     results.append(CheckResult("unknowns are visible [[placeholders]]", not unfilled, problems))
 

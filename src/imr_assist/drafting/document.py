@@ -82,7 +82,9 @@ class ItemDraft(BaseModel):
     guidelines: list[str] = Field(default_factory=list)
     pages: list[str] = Field(default_factory=list)
     guideline_text: str | None = None
-    depends_on_primary: bool = Field(False, description="every reason is depends_on_denied_request: goes back with the primary")
+    depends_on_primary: bool = Field(
+        False, description="every reason is depends_on_denied_request: goes back with the primary"
+    )
     safety: bool = Field(False, description="the worker is told not to stop this medicine suddenly")
     precedents: list[PrecedentOut] = Field(default_factory=list)
     precedent_counts: KindCountsOut | None = None

@@ -18,9 +18,15 @@ from ..schema import Item
 from .data import checklist_kinds, drafting_data, worker
 
 #: A request's drug name ends at its first dose, count or form word.
-_NAME_END = re.compile(r"\d|#|\(|,|\b(?:tab|tabs|tablets?|caps?|capsules?|mg|ml|er|xr|cr|sr|hcl|qty|for|with|per|x)\b", re.I)
-_LEADING = re.compile(r"^(?:retrospective|prospective|post-?op(?:erative)?|pre-?op(?:erative)?|request for|one month supply of|"
-                      r"(?:one|two|three|four|five|six|\d+) (?:refills?|containers?|bottles?|tubes?) of|\d+)\b[\s:]*", re.I)  # fmt: skip
+_NAME_END = re.compile(
+    r"\d|#|\(|,|\b(?:tab|tabs|tablets?|caps?|capsules?|mg|ml|er|xr|cr|sr|hcl|qty|for|with|per|x)\b", re.I
+)
+#: Words before the name: "Retrospective", "Post-op", "Two refills of", a leading count.
+_LEADING = re.compile(
+    r"^(?:retrospective|prospective|post-?op(?:erative)?|pre-?op(?:erative)?|request for|one month supply of"
+    r"|(?:one|two|three|four|five|six|\d+) (?:refills?|containers?|bottles?|tubes?) of|\d+)\b[\s:]*",
+    re.I,
+)
 
 
 def treatment_parts(item: Item) -> tuple[str | None, list[str], str | None]:
