@@ -73,30 +73,34 @@ def parse_iso(value: str | None) -> date | None:
         return None
 
 
-def long_date(value: str | None) -> str:
-    """'2017-01-04' -> 'January 4, 2017'; 'YYYY-MM' -> 'January 2017'; keeps other text."""
+#: How each language writes a full date and a month: (months, "{month} {day}, {year}", "{month} {year}").
+_DATE_STYLES = {
+    "en": (MONTHS, "{month} {day}, {year}", "{month} {year}"),
+    "es": (MONTHS_ES, "{day} de {month} de {year}", "{month} de {year}"),
+}
+
+
+def _written_date(value: str | None, lang: str) -> str:
+    months, full, month_only = _DATE_STYLES[lang]
     if not value:
         return ""
     d = parse_iso(value)
     if d:
-        return f"{MONTHS[d.month - 1]} {d.day}, {d.year}"
+        return full.format(month=months[d.month - 1], day=d.day, year=d.year)
     m = re.fullmatch(r"(\d{4})-(\d{2})", value)
     if m:
-        return f"{MONTHS[int(m.group(2)) - 1]} {m.group(1)}"
+        return month_only.format(month=months[int(m.group(2)) - 1], year=m.group(1))
     return value
+
+
+def long_date(value: str | None) -> str:
+    """'2017-01-04' -> 'January 4, 2017'; 'YYYY-MM' -> 'January 2017'; keeps other text."""
+    return _written_date(value, "en")
 
 
 def long_date_es(value: str | None) -> str:
     """'2017-01-04' -> '4 de enero de 2017'; 'YYYY-MM' -> 'enero de 2017'; keeps other text."""
-    if not value:
-        return ""
-    d = parse_iso(value)
-    if d:
-        return f"{d.day} de {MONTHS_ES[d.month - 1]} de {d.year}"
-    m = re.fullmatch(r"(\d{4})-(\d{2})", value)
-    if m:
-        return f"{MONTHS_ES[int(m.group(2)) - 1]} de {m.group(1)}"
-    return value
+    return _written_date(value, "es")
 
 
 def plus_days(value: str | None, days: int) -> str | None:
