@@ -106,7 +106,7 @@ class LLMExtractor:
         )
         context = {"text": doc.text, "window": (start, end)}
         try:
-            answer = self.model.ask(messages, LLMItem, context)
+            answer = self.model.ask(messages, LLMItem, context, max_tokens=800)
         except AnswerRejected as exc:
             usage.add(exc.usage or Usage(items=1, calls=exc.attempts))
             return None, str(exc)
@@ -149,8 +149,9 @@ class LLMExtractor:
                 spans[f] = pitem.spans[line]
         if values["refills"] is not None and "request" in quote:
             spans["refills"] = quote["request"]
-        item = Item.model_validate({**values, **base, "spans": spans})  # validated: values come from a model
-        item.provenance = {**prov, **{f: self.source_tag for f in MODEL_FIELDS}}
+        findings = [{"text": t, "span": span} for t, span in answer.found_findings]
+        item = Item.model_validate({**values, **base, "spans": spans, "findings": findings})  # values from a model
+        item.provenance = {**prov, **{f: self.source_tag for f in (*MODEL_FIELDS, "findings")}}
         for f, status in answer.alignment.items():
             item.provenance[f"align.{f}"] = status
         return item

@@ -39,6 +39,9 @@ _HEADER_WINDOW = 2500
 _NEXT_SECTION = loose(
     r"RATIONALE FOR WHY|MEDICAL REVIEWER QUALIFICATIONS|ISSUES? (?:AT|IN) DISPUTE|DOCUMENTS REVIEWED"
 )
+#: Provenance of `denial_reasons` when no reason phrase matched and `other` stands in (the
+#: hybrid extractor asks a model about such items).
+FALLBACK = "rules:fallback"
 _SAME_AS_CA = re.compile(
     r"found that the guidelines? used by the Claims Administrator (was|were) (appropriate|relevant)", re.I
 )
@@ -201,6 +204,7 @@ def _item(text: str, b: ItemBlock, warnings: list[str]) -> Item:
     rationale = ""
     findings: list[Finding] = []
     evidence: list[ReasonEvidence] = []
+    fallback = False
     if b.rationale:
         rat_region = Region(text, *b.rationale)
         rationale = strip_noise(rat_region.clean)
@@ -211,9 +215,11 @@ def _item(text: str, b: ItemBlock, warnings: list[str]) -> Item:
         reading = read_rationale(rat_region.clean)
         findings = [Finding(text=reading.text[a:z], span=rat_region.span(a, z)) for a, z in reading.findings]
         if decision == "upheld":
+            found = explain_denial(reading, request, cls.generic_name, cls.drug_class)
+            fallback = any(r.fallback for r in found)
             evidence = [
                 ReasonEvidence(code=r.code, span=rat_region.span(*r.span), fix=r.fix)  # type: ignore[arg-type]
-                for r in explain_denial(reading, request, cls.generic_name, cls.drug_class)
+                for r in found
             ]
             if evidence:
                 spans["denial_reasons"] = (min(r.span[0] for r in evidence), max(r.span[1] for r in evidence))  # type: ignore[index]
@@ -237,7 +243,7 @@ def _item(text: str, b: ItemBlock, warnings: list[str]) -> Item:
         claims_administrator_guideline_text=ca_text,
         reviewer_guideline_text=rev_text,
         spans=spans,
-        provenance={"*": "rules"},
+        provenance={"*": "rules", **({"denial_reasons": FALLBACK} if fallback else {})},
     )
     if b.original_request:
         item.spans["original_request"] = b.original_request[1]

@@ -46,6 +46,8 @@ class FoundReason:
 
     code: str
     span: Span
+    #: no phrase matched: `other` stands in, with the first finding as its evidence
+    fallback: bool = False
 
     @property
     def fix(self) -> str:
@@ -75,7 +77,7 @@ def explain_denial(
     fallback = reading.findings[:1] or [
         (p.start, p.end) for p in reading.parts if p.kind != "guideline"
     ][-1:] or [(p.start, p.end) for p in reading.parts][-1:]
-    return [FoundReason("other", fallback[0])] if fallback else []
+    return [FoundReason("other", fallback[0], fallback=True)] if fallback else []
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field, PrivateAttr, ValidationInfo, field_validator, model_validator
 
+from ..reading import clean
 from ..schema import Category, Decision, DenialReason, DrugClass, GuidelineSource, Span
 from .aligner import align_quote
 
@@ -24,6 +25,7 @@ QUOTE_FIELDS: dict[str, str] = {
     "quantity_quote": "quantity",
 }
 MAX_REASONS = 4
+MAX_FINDINGS = 4
 _DECISION_TAIL = re.compile(r"\s*:\s*(?:upheld|overturned)\b", re.IGNORECASE)
 
 
@@ -50,6 +52,11 @@ class LLMItem(BaseModel):
     reviewer_guidelines: list[GuidelineSource] = Field(default_factory=list, max_length=5)
     reviewer_pages: list[str] = Field(default_factory=list, max_length=6)
     denial_reasons: list[DenialReason] = Field(default_factory=list, max_length=MAX_REASONS)
+    findings: list[str] = Field(
+        default_factory=list,
+        max_length=MAX_FINDINGS,
+        description="the reviewer's statements about this patient's records, each copied exactly from the rationale",
+    )
 
     @field_validator("request")
     @classmethod
@@ -59,6 +66,7 @@ class LLMItem(BaseModel):
 
     _spans: dict[str, Span] = PrivateAttr(default_factory=dict)
     _alignment: dict[str, str] = PrivateAttr(default_factory=dict)
+    _findings: list[tuple[str, Span]] = PrivateAttr(default_factory=list)
 
     @model_validator(mode="after")
     def _grounded(self, info: ValidationInfo) -> LLMItem:
@@ -83,6 +91,13 @@ class LLMItem(BaseModel):
                 continue
             self._spans[target] = hit.span
             self._alignment[target] = hit.status
+        self._findings = []
+        for finding in self.findings:
+            hit = align_quote(restore(finding), text, window, whole_text=False)
+            if hit is None:
+                problems.append(f"the finding {finding!r} is not in this item: copy the words exactly")
+            else:
+                self._findings.append((clean(text[hit.start : hit.end]), hit.span))
         q = self.quantity_quote or ""
         if self.quantity is not None and re.search(r"\d", q) and not _quantity_written(self.quantity, q):
             problems.append(
@@ -117,6 +132,11 @@ class LLMItem(BaseModel):
     @property
     def alignment(self) -> dict[str, str]:
         return dict(self._alignment)
+
+    @property
+    def found_findings(self) -> list[tuple[str, Span]]:
+        """Each finding as the letter writes it (cleaned) and where it is."""
+        return list(self._findings)
 
 
 def _quantity_written(quantity: int, quote: str) -> bool:
