@@ -33,7 +33,7 @@ T = "imr_decisions"
 _COLUMNS = (
     "id, letter_id, item_number, case_number, request, decision, category, drug_class, generic_name, "
     "denial_reasons, reviewer_guidelines, reviewer_pages, rationale, decision_date, date_of_injury, "
-    "reviewer_specialties"
+    "reviewer_specialties, family, regions, side, treatment, findings"
 )
 
 
@@ -43,6 +43,7 @@ _SQL = {
     "generic": "({col} = %s OR generic_parts @> ARRAY[%s]::text[])",
     "holds": "{col} @> ARRAY[%s]::text[]",
     "holds_like": "EXISTS (SELECT 1 FROM unnest({col}) s WHERE lower(s) LIKE %s)",
+    "overlaps": "{col} && %s::text[]",
 }
 
 def _schema(dim: int | None) -> list[str]:
@@ -69,6 +70,14 @@ def _schema(dim: int | None) -> list[str]:
         f"CREATE INDEX IF NOT EXISTS {T}_class ON {T}(drug_class, decision)",
         f"CREATE INDEX IF NOT EXISTS {T}_reasons ON {T} USING gin(denial_reasons)",
         f"CREATE INDEX IF NOT EXISTS {T}_pages ON {T} USING gin(page_terms)",
+        # schema 2: the treatment key and the findings (added to older tables in place)
+        f"ALTER TABLE {T} ADD COLUMN IF NOT EXISTS family text",
+        f"ALTER TABLE {T} ADD COLUMN IF NOT EXISTS regions text[] NOT NULL DEFAULT '{{}}'",
+        f"ALTER TABLE {T} ADD COLUMN IF NOT EXISTS side text",
+        f"ALTER TABLE {T} ADD COLUMN IF NOT EXISTS treatment text NOT NULL DEFAULT ''",
+        f"ALTER TABLE {T} ADD COLUMN IF NOT EXISTS findings text[] NOT NULL DEFAULT '{{}}'",
+        f"CREATE INDEX IF NOT EXISTS {T}_family ON {T}(family, decision)",
+        f"CREATE INDEX IF NOT EXISTS {T}_regions ON {T} USING gin(regions)",
     ]
     if dim:
         stmts += [
@@ -145,12 +154,13 @@ class PostgresIndex(DecisionIndexBase):
                 cur.execute("DELETE FROM imr_letters WHERE letter_id = ANY(%s)", (list(olds),))
                 cur.execute("INSERT INTO imr_letters VALUES (%s, %s)", (letter_id, source))
             cols = _COLUMNS + ", generic_parts, page_terms" + (", embedding" if use_vec else "")
-            ph = ", ".join(["%s"] * 18 + (["%s::vector"] if use_vec else []))
+            ph = ", ".join(["%s"] * 23 + (["%s::vector"] if use_vec else []))
             rows = []
             for n, d in enumerate(decisions):
                 row = [d.id, d.letter_id, d.item_number, d.case_number, d.request, d.decision, d.category,
                        d.drug_class, d.generic_name, d.denial_reasons, d.reviewer_guidelines, d.reviewer_pages,
                        d.rationale, d.decision_date, d.date_of_injury, d.reviewer_specialties,
+                       d.family, d.regions, d.side, d.treatment, d.findings,
                        d.generic_name.split("/") if d.generic_name else [], page_terms(d.reviewer_pages)]  # fmt: skip
                 if use_vec:
                     row.append(_vec_literal(vectors[n]))
@@ -174,7 +184,7 @@ class PostgresIndex(DecisionIndexBase):
         sql, args = ["TRUE"], []
         for kind, col, values in filter_conditions(f):
             sql.append(_SQL[kind].format(col=col))
-            args += values
+            args += [list(values)] if kind == "overlaps" else values
         if exclude_letter is not None:
             sql.append("letter_id <> %s")
             args.append(exclude_letter)
@@ -200,17 +210,17 @@ class PostgresIndex(DecisionIndexBase):
         v = _vec_literal(vector)
         return [(i, float(s)) for i, s in self.con.execute(q, [v, *args, v, n])]
 
-    def _structured(self, generic_name, n, filters, exclude_letter):
+    def _matching(self, n, filters, exclude_letter):
         where, args = self._where(filters, exclude_letter)
-        q = f"SELECT id FROM {T} WHERE generic_name = %s AND {where} ORDER BY id DESC LIMIT %s"
-        return [r[0] for r in self.con.execute(q, [generic_name, *args, n])]
+        q = f"SELECT id FROM {T} WHERE {where} ORDER BY decision_date DESC NULLS LAST, id DESC LIMIT %s"
+        return [r[0] for r in self.con.execute(q, [*args, n])]
 
     def _light(self, ids):
-        q = (f"SELECT id, letter_id, generic_name, drug_class, category, denial_reasons, page_terms "
+        q = (f"SELECT id, letter_id, generic_name, drug_class, category, family, regions, side, denial_reasons "
              f"FROM {T} WHERE id = ANY(%s)")  # fmt: skip
         return {
-            i: Light(lid, g, dc, cat, frozenset(rs), frozenset(p for p in pt if "-" in p or p.isdigit()))
-            for i, lid, g, dc, cat, rs, pt in self.con.execute(q, (list(ids),))
+            i: Light(lid, g, dc, cat, fam, tuple(rg), sd, frozenset(rs))
+            for i, lid, g, dc, cat, fam, rg, sd, rs in self.con.execute(q, (list(ids),))
         }
 
     def _fetch(self, ids):
@@ -255,7 +265,7 @@ class PostgresIndex(DecisionIndexBase):
         return IndexStats(
             total=t, overturned=o, upheld=t - o, overturn_rate=_rate(o, t), letters=letters,
             by_generic_name=grouped("d.generic_name"), by_drug_class=grouped("d.drug_class"),
-            by_category=grouped("d.category"),
+            by_category=grouped("d.category"), by_family=grouped("d.family"),
             by_guideline_page=grouped("j.v", "CROSS JOIN LATERAL unnest(d.reviewer_pages) AS j(v)"),
             by_denial_reason=grouped("j.v", "CROSS JOIN LATERAL unnest(d.denial_reasons) AS j(v)"),
         )  # fmt: skip
