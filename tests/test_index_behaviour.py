@@ -23,6 +23,7 @@ from fake_embedder import HashEmbedder
 from imr_assist.api import extract_path
 from imr_assist.index import SearchFilters, open_index
 from imr_assist.index.records import decisions_from_record
+from imr_assist.treatment import key_from_parts, kind_score, same_kind, treatment_key
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = sorted((ROOT / "eval" / "corpus" / "txt").glob("*.txt"))
@@ -155,19 +156,26 @@ def _all_decisions(records):
 
 # ---- behaviour -----------------------------------------------------------------------------------
 
-def test_same_generic_ranks_first_for_example_letters(corpus_index, corpus_records, example_records):
-    indexed_generics = Counter(d.generic_name for d in _all_decisions(corpus_records) if d.generic_name)
-    checked = 0
+def _key(d):
+    return key_from_parts(d.generic_name, d.drug_class, d.family, d.regions, d.side)
+
+
+def test_item_queries_show_the_same_kind_only_and_the_closest_first(corpus_index, corpus_records, example_records):
+    indexed = [(d, _key(d)) for d in _all_decisions(corpus_records)]
+    shown = 0
     for record in example_records:
         for item in record.items:
+            q = treatment_key(item)
             hits = corpus_index.similar_to_item(item, record, k=5)
-            assert hits, f"no hits for {item.request}"
             assert all(h.decision.letter_id != record.letter_id for h in hits)
-            g = (item.generic_name or "").lower()
-            if g and indexed_generics[g]:
-                checked += 1
-                assert hits[0].decision.generic_name == g, (item.request, [h.decision.id for h in hits])
-    assert checked >= 1, "the example letters should share at least one generic drug with the corpus"
+            assert all(same_kind(q, _key(h.decision)) for h in hits), item.request
+            alike = [kind_score(q, k) for d, k in indexed if same_kind(q, k) and d.letter_id != record.letter_id]
+            assert bool(hits) == bool(alike), item.request  # the floor: nothing shown only when nothing is alike
+            if hits:
+                shown += 1
+                assert hits[0].kind_score == max(alike)
+                assert [h.kind_score for h in hits] == sorted((h.kind_score for h in hits), reverse=True)
+    assert shown >= 3, "the example letters should have same-kind decisions in the corpus"
 
 
 def test_same_drug_query_finds_that_drug(corpus_index, corpus_records):
@@ -199,6 +207,11 @@ def test_matching_sentence_is_verbatim_from_rationale(corpus_index, example_reco
         (SearchFilters(specialty="orthopedic"), lambda d: any("orthopedic" in s.lower() for s in d.reviewer_specialties)),  # noqa: E501
         (SearchFilters(decision="upheld", category="medication"),
          lambda d: d.decision == "upheld" and d.category == "medication"),
+        (SearchFilters(family="mri"), lambda d: d.family == "mri"),
+        (SearchFilters(region="knee"), lambda d: "knee" in d.regions),
+        (SearchFilters(family="physical_therapy", region="lumbar"),
+         lambda d: d.family == "physical_therapy" and "lumbar" in d.regions),
+        (SearchFilters(regions_any=["knee", "hip"]), lambda d: bool({"knee", "hip"} & set(d.regions))),
     ],
 )
 def test_filters_match_a_count_by_hand(corpus_index, corpus_records, example_records, filters, keep):
@@ -241,6 +254,7 @@ def test_stats_match_a_count_by_hand(corpus_index, corpus_records):
     for rows, key_values in (
         (st.by_generic_name, [([d.generic_name] if d.generic_name else [], d) for d in ds]),
         (st.by_drug_class, [([d.drug_class] if d.drug_class else [], d) for d in ds]),
+        (st.by_family, [([d.family] if d.family else [], d) for d in ds]),
         (st.by_guideline_page, [(d.reviewer_pages, d) for d in ds]),
         (st.by_denial_reason, [(d.denial_reasons, d) for d in ds]),
     ):

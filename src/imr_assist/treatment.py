@@ -79,6 +79,7 @@ class _Tables:
     region_labels: dict[str, str]
     sides: tuple[tuple[str, re.Pattern[str]], ...]
     adjuvants: frozenset[str]
+    class_words: tuple[tuple[str, re.Pattern[str]], ...]
 
 
 def _any(patterns: list[str]) -> re.Pattern[str]:
@@ -104,6 +105,7 @@ def tables() -> _Tables:
         region_labels={r["region"]: r["label"] for r in data["regions"]},
         sides=tuple((s["side"], _any(s["patterns"])) for s in data["sides"]),
         adjuvants=frozenset(data["adjuvants"]),
+        class_words=tuple((c, _any(p)) for c, p in data["class_words"].items()),
     )
 
 
@@ -147,6 +149,10 @@ def key_from_request(request: str, category: str | None = None, generic_name: st
     procedural = category in ("injection", "surgery", "procedure")
     if drug and not procedural and (family is None or drug_at < family_at):
         return _medicine(drug[0], drug_class or drug[1], regions, side, compound=bool(t.compound_words.search(text)))
+    if family is None and not drug:
+        cls = next((c for c, rx in t.class_words if rx.search(text)), None)
+        if cls:  # "opioid", "muscle relaxant": a class without a drug (free-text queries)
+            return _medicine(None, drug_class or cls, regions, side)
     if family is None:
         family, _ = _family(text, fallback=True)
     if family is None and category == "medication" or (family is None and t.medicine_words.search(text)):

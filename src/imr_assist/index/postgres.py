@@ -216,11 +216,10 @@ class PostgresIndex(DecisionIndexBase):
         return [r[0] for r in self.con.execute(q, [*args, n])]
 
     def _light(self, ids):
-        q = (f"SELECT id, letter_id, generic_name, drug_class, category, family, regions, side, denial_reasons "
-             f"FROM {T} WHERE id = ANY(%s)")  # fmt: skip
+        q = f"SELECT id, letter_id, generic_name, drug_class, category, family, regions, side FROM {T} WHERE id=ANY(%s)"
         return {
-            i: Light(lid, g, dc, cat, fam, tuple(rg), sd, frozenset(rs))
-            for i, lid, g, dc, cat, fam, rg, sd, rs in self.con.execute(q, (list(ids),))
+            i: Light(lid, g, dc, cat, fam, tuple(rg), sd)
+            for i, lid, g, dc, cat, fam, rg, sd in self.con.execute(q, (list(ids),))
         }
 
     def _fetch(self, ids):

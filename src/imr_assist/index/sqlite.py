@@ -360,11 +360,11 @@ class SQLiteIndex(DecisionIndexBase):
     def _light(self, ids):
         if not ids:
             return {}
-        q = ("SELECT id, letter_id, generic_name, drug_class, category, family, regions, side, denial_reasons "
+        q = ("SELECT id, letter_id, generic_name, drug_class, category, family, regions, side "
              f"FROM decisions WHERE id IN ({','.join('?' * len(ids))})")  # fmt: skip
         return {
-            i: Light(lid, g, dc, cat, fam, tuple(json.loads(rg)), sd, frozenset(json.loads(rs)))
-            for i, lid, g, dc, cat, fam, rg, sd, rs in self.con.execute(q, list(ids))
+            i: Light(lid, g, dc, cat, fam, tuple(json.loads(rg)), sd)
+            for i, lid, g, dc, cat, fam, rg, sd in self.con.execute(q, list(ids))
         }
 
     def _fetch(self, ids):
