@@ -17,7 +17,7 @@ from .checks import CheckResult, check_draft, dates_in
 from .data import cues, glossary, reason_blocks
 from .readability import summary_grade
 from .render import convert, render_markdown
-from .similar import DecisionIndex, Precedent, overturned_precedents
+from .similar import DecisionIndex, Precedents, overturned_precedents
 from .text import has_cue, pick_sentences, plus_days, split_sentences
 
 KINDS: tuple[str, ...] = ("resubmission", "appeal")
@@ -37,6 +37,7 @@ class DraftResult:
     cited: dict[str, IndexedDecision | None] = field(default_factory=dict)
     grade: float | None = None
     item_numbers: list[int] = field(default_factory=list)
+    counted: list[str] = field(default_factory=list)  # numbers stated from the index's counts
 
     @property
     def ok(self) -> bool:
@@ -85,14 +86,18 @@ def finish_draft(
     fmt: str,
     title: str,
     cited: dict[str, IndexedDecision | None] | None = None,
+    counted: list[str] | None = None,
 ) -> DraftResult:
-    """Run the faithfulness checks on the Markdown and convert it to the requested format."""
+    """Run the faithfulness checks on the Markdown and convert it to the requested format.
+    `counted`: numbers the draft states from the index's counts (not from the letter)."""
     derived = [d for d in [_deadline(record)["if_mailed_that_day"]] if d]
     checks = check_draft(
         md, record, letter_text, item_numbers=numbers, cited=cited,
         require_overturned_citations=kind == "resubmission", require_draft_mark=True, derived_dates=derived,
+        derived_numbers=counted or [],
     )  # fmt: skip
-    return DraftResult(kind, md, convert(md, fmt, title), checks, cited or {}, item_numbers=numbers)
+    return DraftResult(kind, md, convert(md, fmt, title), checks, cited or {}, item_numbers=numbers,
+                       counted=counted or [])  # fmt: skip
 
 
 def render_summary(record: Record, letter_text: str, fmt: str = "md") -> DraftResult:
@@ -138,12 +143,17 @@ def render_draft(
     numbers = _select(record, item, ("upheld",))
     items = [_item_context(n, record.items[n - 1]) for n in numbers]
     cited: dict[str, IndexedDecision | None] = {}
+    counted: list[str] = []
     if kind == "resubmission":
         for ctx in items:
-            precedents: list[Precedent] = (
-                overturned_precedents(index, ctx["item"], record, max_precedents) if index is not None else []
+            precedents = (
+                overturned_precedents(index, ctx["item"], record, max_precedents) if index is not None else Precedents()
             )
-            ctx["precedents"] = precedents
+            ctx["precedents"] = precedents.cited
+            ctx["counts"] = precedents.counts
+            if precedents.counts is not None:
+                c = precedents.counts
+                counted += [str(c.total), str(c.overturned), str(c.upheld)]
             for p in precedents:
                 cited[p.id] = index.get(p.id) if index is not None else None
     others = [{"n": n, "item": it} for n, it in enumerate(record.items, 1) if n not in numbers]
@@ -152,4 +162,4 @@ def render_draft(
         deadline=_deadline(record), index_available=index is not None,
     )  # fmt: skip
     title = f"DRAFT {kind} — {letter_label(record)}"
-    return finish_draft(kind, md, record, letter_text, numbers, fmt, title, cited)
+    return finish_draft(kind, md, record, letter_text, numbers, fmt, title, cited, counted)
