@@ -27,7 +27,13 @@ from ..index.models import IndexedDecision, IndexStats, SearchFilters, SimilarHi
 from ..index.text import tokens
 from ..schema import Item, Record
 from ..treatment import (
-    TreatmentKey, counts_filter, key_filters, key_from_parts, kind_phrase, same_kind, treatment_key,
+    TreatmentKey,
+    counts_filter,
+    key_filters,
+    key_from_parts,
+    kind_phrase,
+    same_kind,
+    treatment_key,
 )  # fmt: skip
 
 
