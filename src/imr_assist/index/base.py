@@ -1,7 +1,7 @@
 """The backend interface and the ranking every backend shares.
 
 A backend stores decisions and answers a few primitive questions (`_lexical`, `_vector`,
-`_matching`, `_light`, `_fetch`); this class turns them into ranked `SimilarHit`s.
+`_cosines`, `_matching`, `_light`, `_fetch`); this class turns them into ranked `SimilarHit`s.
 
 Ranking (measured by `imr-assist eval --suite retrieval`; see README "Similar past decisions"):
 
@@ -129,6 +129,10 @@ class DecisionIndexBase(ABC):
     def _fetch(self, ids: list[str]) -> dict[str, IndexedDecision]: ...
 
     @abstractmethod
+    def _cosines(self, vector: np.ndarray, ids: list[str]) -> dict[str, float]:
+        """Cosine of `vector` with each of `ids` that has a stored vector ({} without vectors)."""
+
+    @abstractmethod
     def _stored_vector(self, id: str) -> np.ndarray | None:
         """The vector stored for `id` (None when absent or the index has no vectors)."""
 
@@ -232,15 +236,16 @@ class DecisionIndexBase(ABC):
                 for i, sc in self._lexical(probe.terms, n, f, probe.exclude_letter):
                     lex[i] = sc
         vec: dict[str, float] = {}
-        if mode != "lexical" and probe.vector is not None:
-            for f in [*scoped, filters] if mode == "hybrid" else [filters]:
-                vec.update(self._vector(probe.vector, n, f, probe.exclude_letter))
+        if mode != "lexical" and probe.vector is not None and not groups:
+            vec = dict(self._vector(probe.vector, n, filters, probe.exclude_letter))
         others: list[str] = []
         for f in scoped:  # same-kind decisions that share no word with the query
             others += self._matching(n, f, probe.exclude_letter)
         cands = list(dict.fromkeys([*lex, *vec, *others]))
         if not cands:
             return []
+        if groups and probe.vector is not None and mode != "lexical":
+            vec = self._cosines(probe.vector, cands)  # within a kind, vectors only order: no top-n search
         best_lex = max(lex.values(), default=0.0) or 1.0
         light = self._light(cands) if mode == "hybrid" else {}
         keyed = bool(groups)

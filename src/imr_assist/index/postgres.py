@@ -210,6 +210,12 @@ class PostgresIndex(DecisionIndexBase):
         v = _vec_literal(vector)
         return [(i, float(s)) for i, s in self.con.execute(q, [v, *args, v, n])]
 
+    def _cosines(self, vector, ids):
+        if not self.has_vectors() or not ids:
+            return {}
+        q = f"SELECT id, 1 - (embedding <=> %s::vector) FROM {T} WHERE id = ANY(%s) AND embedding IS NOT NULL"
+        return {i: float(s) for i, s in self.con.execute(q, [_vec_literal(vector), list(ids)])}
+
     def _matching(self, n, filters, exclude_letter):
         where, args = self._where(filters, exclude_letter)
         q = f"SELECT id FROM {T} WHERE {where} ORDER BY decision_date DESC NULLS LAST, id DESC LIMIT %s"

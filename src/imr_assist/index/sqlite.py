@@ -294,6 +294,17 @@ class SQLiteIndex(DecisionIndexBase):
         ids = self._ids(side, [p for p, _ in best])
         return [(ids[p], s) for p, s in best if p in ids]
 
+    def _cosines(self, vector, ids):
+        side = self._ensure_side()
+        if side is None or side.vectors is None or not self.has_vectors() or not ids:
+            return {}
+        q = f"SELECT id, rowid FROM decisions WHERE id IN ({','.join('?' * len(ids))})"
+        found = self.con.execute(q, list(ids)).fetchall()
+        pos = np.searchsorted(side.rowid, np.asarray([r for _, r in found], np.int64))
+        scores = np.asarray(side.vectors[np.sort(pos)]) @ np.asarray(vector, np.float32)
+        by_pos = dict(zip(np.sort(pos).tolist(), scores.tolist(), strict=True))
+        return {i: float(by_pos[int(p)]) for (i, _), p in zip(found, pos, strict=True)}
+
     @staticmethod
     def _vector_top(side: SideIndex, q: np.ndarray, n: int, mask: np.ndarray | None) -> list[tuple[int, float]]:
         """Cosine top-n: exact over the filtered rows when few, else the IVF index (when built)."""
