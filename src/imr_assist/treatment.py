@@ -148,7 +148,8 @@ def key_from_request(request: str, category: str | None = None, generic_name: st
     family, family_at = _family(text, fallback=False)
     procedural = category in ("injection", "surgery", "procedure")
     if drug and not procedural and (family is None or drug_at < family_at):
-        return _medicine(drug[0], drug_class or drug[1], regions, side, compound=bool(t.compound_words.search(text)))
+        compound = drug_class is None and bool(t.compound_words.search(text))  # the extractor's class wins
+        return _medicine(drug[0], drug_class or drug[1], regions, side, compound=compound)
     if family is None and not drug:
         cls = next((c for c, rx in t.class_words if rx.search(text)), None)
         if cls:  # "opioid", "muscle relaxant": a class without a drug (free-text queries)

@@ -19,7 +19,8 @@ MRR (first relevant hit). The systems: `similar` as shipped (`hybrid`), its abla
 the same query terms, no key). The margin over BM25 is the mean nDCG@10 difference with a
 95% bootstrap interval over item queries. Item queries are also scored on two halves of the
 letters (even / odd position in sorted order), so a table tuned on one half can be checked
-on the other.
+on the other, and the treatment key's coverage (items whose key names a generic or a
+family) is reported over all gold items and per half.
 """
 
 from __future__ import annotations
@@ -89,6 +90,23 @@ class Judged:
     letter_id: str
     label: Label | None
     decision: str
+
+
+def _key_coverage(letters: dict[str, str]) -> dict[str, float | None]:
+    """Share of gold items whose treatment key names a generic (medicines) or a family
+    (services), from the gold request and category: all letters and each half."""
+    from ..treatment import key_from_request
+
+    corpus = demo_corpus_dir()
+    hits: dict[str, list[bool]] = {"all": [], "even": [], "odd": []}
+    for gold_path in sorted((corpus / "gold").glob("*.json")):
+        for g in json.loads(gold_path.read_text(encoding="utf-8"))["items"]:
+            key = key_from_request(g["request"], g.get("category"))
+            known = bool(key.generic_name) if key.kind == "medicine" else key.family is not None
+            hits["all"].append(known)
+            if gold_path.stem in letters:
+                hits[letters[gold_path.stem]].append(known)
+    return {part: round(sum(v) / len(v), 4) if v else None for part, v in hits.items()}
 
 
 def _records(extractor: Extractor) -> list[Record]:
@@ -238,6 +256,7 @@ def run_retrieval(extractor: Extractor) -> dict[str, Any]:
     text_gain = _diffs(per_system, "hybrid", "key_only")
     t_low, t_high = _bootstrap(text_gain) if text_gain else (0.0, 0.0)
     hyb, base = summary["hybrid"], summary["bm25"]
+    coverage = _key_coverage(half)
     metrics = {
         "item_p5": hyb["item"]["p5"], "item_p5_of_attainable": hyb["item"]["p5_of_attainable"],
         "item_ndcg10": hyb["item"]["ndcg10"], "item_mrr": hyb["item"]["mrr"],
@@ -251,6 +270,8 @@ def run_retrieval(extractor: Extractor) -> dict[str, Any]:
         "item_ndcg10_even_half": hyb["even"]["ndcg10"], "item_ndcg10_odd_half": hyb["odd"]["ndcg10"],
         "item_p5_of_attainable_even_half": hyb["even"]["p5_of_attainable"],
         "item_p5_of_attainable_odd_half": hyb["odd"]["p5_of_attainable"],
+        "key_coverage": coverage["all"], "key_coverage_even_half": coverage["even"],
+        "key_coverage_odd_half": coverage["odd"],
     }  # fmt: skip
     return {
         "name": "retrieval",
