@@ -7,7 +7,14 @@ import pytest
 
 from imr_assist.schema import Item
 from imr_assist.treatment import (
-    counts_filter, key_filters, key_from_parts, key_from_request, kind_phrase, kind_score, same_kind, treatment_key,
+    counts_filter,
+    key_filters,
+    key_from_parts,
+    key_from_request,
+    kind_phrase,
+    kind_score,
+    same_kind,
+    treatment_key,
 )  # fmt: skip
 
 
