@@ -31,7 +31,6 @@ import argparse
 import json
 import os
 import random
-import resource
 import subprocess
 import sys
 import tempfile
@@ -112,11 +111,13 @@ def timed(fn, args_list) -> tuple[float, float]:
     return pct(ts, 50), pct(ts, 95)
 
 
-def rss_mb() -> float:
-    """This process's current resident set (file-backed mapped pages included)."""
+def rss_mb(field: str = "VmRSS") -> float:
+    """This process's resident set now (VmRSS) or at its peak (VmHWM), memory-mapped index
+    pages included. (getrusage's ru_maxrss would be wrong here: Linux keeps it across exec,
+    so a child started by the build process would report the build's peak.)"""
     with open("/proc/self/status") as fh:
         for line in fh:
-            if line.startswith("VmRSS:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1]) / 1024
     return float("nan")
 
@@ -143,7 +144,7 @@ def build(db: str, n: int, vectors: bool, chunk: int = 500) -> dict:
     ix.close()
     return {"decisions": count, "build_per_s": round(n / t_build), "build_cpu_per_s": round(n / c_build),
             "build_store_s": round(t_store, 1), "build_side_index_s": round(t_build - t_store, 1),
-            "build_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}  # fmt: skip
+            "build_peak_rss_mb": round(rss_mb("VmHWM"))}  # fmt: skip
 
 
 # ---- querying (run in a fresh process: cold open, latency, RSS) -------------------------------------
@@ -195,10 +196,10 @@ def query_run(db: str, n_queries: int, vectors: bool) -> dict:
     for name, fn, args in rows:
         p50, p95 = timed(fn, args)
         lat[name] = {"p50_ms": round(p50, 2), "p95_ms": round(p95, 2)}
-    ix.close()
     out["latency"] = lat
-    out["rss_after_queries_mb"] = round(rss_mb())
-    out["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    out["rss_after_queries_mb"] = round(rss_mb())  # before close: the mapped index pages still count
+    out["peak_rss_mb"] = round(rss_mb("VmHWM"))
+    ix.close()
     return out
 
 

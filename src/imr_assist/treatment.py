@@ -328,10 +328,14 @@ def key_from_parts(generic_name: str | None, drug_class: str | None, family: str
 
 def key_filters(key: TreatmentKey) -> list[dict[str, Any]]:
     """The same-kind groups of `key` as `SearchFilters` fields, closest first: medicines by
-    generic, then class; services by family in a compatible region (where the region decides),
-    then by family. [] when the key says nothing."""
+    generic, then by each active drug of a combination, then class; services by family in a
+    compatible region (where the region decides), then by family. Together they hold every
+    decision `same_kind` accepts. [] when the key says nothing."""
     if key.kind == "medicine":
         out = [{"generic_name": key.generic_name}] if key.generic_name else []
+        parts = sorted(_components(key.generic_name))
+        if len(parts) > 1 or (parts and parts[0] != key.generic_name):  # a combination: each active drug
+            out += [{"generic_name": p} for p in parts]
         if key.drug_class and key.drug_class != "other":
             out.append({"drug_class": key.drug_class})
         return out

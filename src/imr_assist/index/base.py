@@ -232,7 +232,9 @@ class DecisionIndexBase(ABC):
         scoped = [f for g in groups if (f := _merge(filters, g)) is not None]
         lex: dict[str, float] = {}
         if mode != "vector" and probe.terms and (mode != "hybrid" or ranking.lexical or not groups):
-            for f in [*scoped, filters]:  # each same-kind group's best texts, then the best overall
+            # keyed: the best texts in each same-kind group (the floor drops every other kind);
+            # unkeyed: the best texts overall
+            for f in scoped if groups else [filters]:
                 for i, sc in self._lexical(probe.terms, n, f, probe.exclude_letter):
                     lex[i] = sc
         vec: dict[str, float] = {}

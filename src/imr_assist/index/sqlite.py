@@ -39,6 +39,7 @@ ANN_MIN = 50_000  # below this many vectors, exact numpy search is fast enough
 ANN_LISTS = 256
 ANN_NPROBE = 24
 EXACT_MAX = 2_000  # a filter leaving at most this many rows is searched exactly (else IVF + selector)
+MAX_TERMS, MIN_TERMS, POSTINGS_BUDGET = 32, 3, 400_000  # BM25 query pruning (see `_rarest`)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
@@ -273,14 +274,11 @@ class SQLiteIndex(DecisionIndexBase):
         side = self._ensure_side()
         if side is None:
             return []
-        known = [t for t in terms if side.df(t)]
-        if len(known) > 32:  # the rarest terms carry the signal and cost least to score
-            keep = set(sorted(known, key=side.df)[:32])
-            known = [t for t in known if t in keep]
+        known = _rarest(terms, side.df)
         if not known:
             return []
         scores = side.scores(known)
-        best = list(side.top(scores, n, side.mask(filters, self._positions_of_letter(side, exclude_letter))))
+        best = side.top(scores, n, side.positions(filters), self._positions_of_letter(side, exclude_letter))
         ids = self._ids(side, [p for p, _ in best])
         return [(ids[p], s) for p, s in best if p in ids]
 
@@ -364,7 +362,7 @@ class SQLiteIndex(DecisionIndexBase):
         side = self._ensure_side()
         if side is None:
             return []
-        pos = side.newest(n, side.mask(filters, self._positions_of_letter(side, exclude_letter)))
+        pos = side.newest(n, side.positions(filters), self._positions_of_letter(side, exclude_letter))
         ids = self._ids(side, pos)
         return [ids[p] for p in pos if p in ids]
 
@@ -435,6 +433,23 @@ class SQLiteIndex(DecisionIndexBase):
             by_guideline_page=grouped("j.value", ", json_each(d.reviewer_pages) AS j"),
             by_denial_reason=grouped("j.value", ", json_each(d.denial_reasons) AS j"),
         )  # fmt: skip
+
+
+def _rarest(terms: list[str], df) -> list[str]:
+    """The query terms worth scoring, in query order: at most `MAX_TERMS`, rarest first, and
+    (past `MIN_TERMS`) only while their postings add up to at most `POSTINGS_BUDGET`. The
+    rare terms carry nearly all of BM25 (idf); the common ones cost the most to score (at a
+    million decisions a word in half the rationales is 500k postings) and change little."""
+    known = sorted((t for t in dict.fromkeys(terms) if df(t)), key=df)
+    keep: list[str] = []
+    total = 0
+    for t in known[:MAX_TERMS]:
+        total += df(t)
+        if len(keep) >= MIN_TERMS and total > POSTINGS_BUDGET:
+            break
+        keep.append(t)
+    chosen = set(keep)
+    return [t for t in dict.fromkeys(terms) if t in chosen]
 
 
 def _js(values: list[str]) -> str:
