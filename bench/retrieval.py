@@ -216,8 +216,10 @@ def query_in_child(db: str, n_queries: int, vectors: bool) -> dict:
 # ---- PostgreSQL: concurrent indexing, HNSW --------------------------------------------------------
 
 def _pg_worker(url: str, n: int, start: int, step: int, vectors: bool) -> None:
+    from imr_assist.index.postgres import PostgresIndex
+
     real = real_records()
-    ix = open_index(url, embedder=LoadEmbedder(seed=start + 11) if vectors else "none")
+    ix = PostgresIndex(url, LoadEmbedder(seed=start + 11) if vectors else None, ann_index=False)
     buf: list[Record] = []
     for rec in synthetic_records(real, n, start=start, step=step):
         buf.append(rec)
@@ -232,8 +234,9 @@ def _pg_worker(url: str, n: int, start: int, step: int, vectors: bool) -> None:
 def pg_build(url: str, n: int, workers: int, vectors: bool) -> dict:
     import psycopg
 
-    ix = open_index(url, embedder=LoadEmbedder() if vectors else "none", create=True)  # schema + extension
-    ix.close()
+    from imr_assist.index.postgres import PostgresIndex
+
+    PostgresIndex(url, LoadEmbedder() if vectors else None, ann_index=False).close()  # schema + extension
     with psycopg.connect(url, autocommit=True) as con:
         con.execute("DROP INDEX IF EXISTS imr_decisions_hnsw")  # built once after the load: far faster
         con.execute("TRUNCATE imr_decisions, imr_letters")

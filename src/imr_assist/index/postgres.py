@@ -1,8 +1,9 @@
 """Scale-out backend: the same interface over PostgreSQL (`--db postgresql://...`).
 
 * full-text search: a stored, generated `tsvector` (request weighted A, rationale D,
-  'english' config) with a GIN index, ranked with `ts_rank` for an OR query of the item's
-  rarest terms;
+  'english' config) with a GIN index, ranked with `ts_rank` for an OR query of the query's
+  first `LEXICAL_TERMS` terms over at most `LEXICAL_ROWS` matching rows (the same-kind group
+  filters come first, so those rows are of the right kind);
 * vectors: pgvector (`vector(384)`, HNSW index, cosine distance) when the `vector`
   extension can be created in the database; without it the backend is lexical +
   structured, exactly like SQLite without the `[embed]` extra;
@@ -30,6 +31,10 @@ from .models import IndexedDecision, IndexStats, SearchFilters, StatRow, filter_
 from .text import page_terms
 
 T = "imr_decisions"
+#: Text ranking cost bounds: the query's first terms (request words come first), and at most
+#: this many matching rows ranked by `ts_rank` (each one reads its stored tsvector). At 100k
+#: decisions ranking every match of a 32-term item query took over a second.
+LEXICAL_TERMS, LEXICAL_ROWS = 12, 2000
 _COLUMNS = (
     "id, letter_id, item_number, case_number, request, decision, category, drug_class, generic_name, "
     "denial_reasons, reviewer_guidelines, reviewer_pages, rationale, decision_date, date_of_injury, "
@@ -88,7 +93,10 @@ def _schema(dim: int | None) -> list[str]:
 
 
 class PostgresIndex(DecisionIndexBase):
-    def __init__(self, url: str, embedder: Embedder | None = None) -> None:
+    """Decisions in a PostgreSQL database (see the module docstring). `ann_index=False` leaves
+    the HNSW index out (a bulk load builds it once at the end: far faster than row by row)."""
+
+    def __init__(self, url: str, embedder: Embedder | None = None, *, ann_index: bool = True) -> None:
         try:
             import psycopg
         except ImportError:
@@ -109,7 +117,7 @@ class PostgresIndex(DecisionIndexBase):
         if self._pgvector and embedder is not None and model in (None, embedder.name):
             with self.con.transaction():
                 self.con.execute("SELECT pg_advisory_xact_lock(727001)")
-                for stmt in _schema(embedder.dim)[-2:]:
+                for stmt in _schema(embedder.dim)[-2:] if ann_index else _schema(embedder.dim)[-2:-1]:
                     self.con.execute(stmt)
 
     def _try_pgvector(self) -> bool:
@@ -192,13 +200,13 @@ class PostgresIndex(DecisionIndexBase):
 
     # ---- primitives ----------------------------------------------------------------------------------
     def _lexical(self, terms, n, filters, exclude_letter):
-        words = [t for t in terms if re.fullmatch(r"[a-z0-9]+", t)][:32]
+        words = [t for t in terms if re.fullmatch(r"[a-z0-9]+", t)][:LEXICAL_TERMS]
         if not words:
             return []
         where, args = self._where(filters, exclude_letter)
-        q = (f"WITH q AS (SELECT to_tsquery('english', %s) AS q) "
-             f"SELECT id, ts_rank(tsv, q.q) AS r FROM {T}, q WHERE tsv @@ q.q AND {where} "
-             "ORDER BY r DESC, id LIMIT %s")  # fmt: skip
+        q = (f"WITH q AS (SELECT to_tsquery('english', %s) AS q), "
+             f"c AS (SELECT id, tsv FROM {T}, q WHERE tsv @@ q.q AND {where} LIMIT {LEXICAL_ROWS}) "
+             "SELECT id, ts_rank(tsv, q.q) AS r FROM c, q ORDER BY r DESC, id LIMIT %s")  # fmt: skip
         return [(i, float(r)) for i, r in self.con.execute(q, [" | ".join(words), *args, n])]
 
     def _vector(self, vector, n, filters, exclude_letter):
