@@ -329,6 +329,35 @@ def test_exclude_same_letter_can_be_turned_off(corpus_index, corpus_records):
     assert all(h.decision.letter_id != rec.letter_id for h in corpus_index.similar_to_item(rec.items[0], rec, k=10))
 
 
+def test_workers_index_into_one_database_at_once(fresh_pg_url, corpus_records):
+    """Four workers, each opening the database while others already write (the schema step
+    must neither deadlock with their transactions nor lose or double a row)."""
+    import threading
+
+    shares = [corpus_records[w::4] for w in range(4)]
+    errors: list[BaseException] = []
+
+    def work(records):
+        try:
+            with open_index(fresh_pg_url, embedder=HashEmbedder(), create=True) as ix:
+                for r in records:
+                    ix.add_records([r])
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(share,)) for share in shares]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=300)
+    assert not errors, errors
+    expected = {d.id for d in _all_decisions(corpus_records)}
+    with open_index(fresh_pg_url, embedder="none") as ix:
+        assert ix.count() == len(expected)
+        rows = ix.con.execute("SELECT id FROM imr_decisions").fetchall()
+    assert sorted(r[0] for r in rows) == sorted(expected)
+
+
 @pytest.mark.parametrize("backend", ["sqlite", "postgres"])
 def test_vectors_hybrid_and_filters(backend, request, tmp_path, corpus_records):
     if backend == "sqlite":

@@ -35,6 +35,8 @@ T = "imr_decisions"
 #: this many matching rows ranked by `ts_rank` (each one reads its stored tsvector). At 100k
 #: decisions ranking every match of a 32-term item query took over a second.
 LEXICAL_TERMS, LEXICAL_ROWS = 12, 2000
+SCHEMA_VERSION = "2"
+_LOCK = 727001  # advisory lock: schema changes exclusive, writers shared
 _COLUMNS = (
     "id, letter_id, item_number, case_number, request, decision, category, drug_class, generic_name, "
     "denial_reasons, reviewer_guidelines, reviewer_pages, rationale, decision_date, date_of_injury, "
@@ -108,27 +110,68 @@ class PostgresIndex(DecisionIndexBase):
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise InputError(f"{self.location}: cannot connect ({first})") from None
         self.embedder = embedder
-        with self.con.transaction():
-            self.con.execute("SELECT pg_advisory_xact_lock(727001)")  # one schema migration at a time
-            for stmt in _schema(None):
-                self.con.execute(stmt)
+        # Schema changes take the exclusive advisory lock, writers the shared one (first thing
+        # in their transaction): a worker that starts while others index waits for them instead
+        # of deadlocking on table locks, and a current schema is not touched at all.
+        if self._schema_version() != SCHEMA_VERSION:
+            with self.con.transaction():
+                self.con.execute(f"SELECT pg_advisory_xact_lock({_LOCK})")
+                for stmt in _schema(None):
+                    self.con.execute(stmt)
+                self._fill_keys()
+                self.con.execute("INSERT INTO imr_meta VALUES ('schema_version', %s) ON CONFLICT (key) "
+                                 "DO UPDATE SET value = EXCLUDED.value", (SCHEMA_VERSION,))  # fmt: skip
         self._pgvector = self._try_pgvector()
         model = self._meta("embed_model")
         if self._pgvector and embedder is not None and model in (None, embedder.name):
-            with self.con.transaction():
-                self.con.execute("SELECT pg_advisory_xact_lock(727001)")
-                for stmt in _schema(embedder.dim)[-2:] if ann_index else _schema(embedder.dim)[-2:-1]:
-                    self.con.execute(stmt)
+            wanted = _schema(embedder.dim)[-2:] if ann_index else _schema(embedder.dim)[-2:-1]
+            if not self._has_vector_schema(ann_index):
+                with self.con.transaction():
+                    self.con.execute(f"SELECT pg_advisory_xact_lock({_LOCK})")
+                    for stmt in wanted:
+                        self.con.execute(stmt)
+
+    def _schema_version(self) -> str | None:
+        if self.con.execute("SELECT to_regclass('imr_meta')").fetchone()[0] is None:
+            return None
+        return self._meta("schema_version")
+
+    def _has_vector_schema(self, ann_index: bool) -> bool:
+        col = self.con.execute(
+            "SELECT 1 FROM information_schema.columns WHERE table_name = %s AND column_name = 'embedding'", (T,)
+        ).fetchone()
+        if col is None:
+            return False
+        return not ann_index or self.con.execute("SELECT to_regclass(%s)", (f"{T}_hnsw",)).fetchone()[0] is not None
 
     def _try_pgvector(self) -> bool:
         import psycopg
 
+        if self.con.execute("SELECT 1 FROM pg_extension WHERE extname = 'vector'").fetchone():
+            return True
         try:
             with self.con.transaction():
                 self.con.execute("CREATE EXTENSION IF NOT EXISTS vector")
             return True
         except psycopg.Error:
             return False
+
+    def _fill_keys(self) -> None:
+        """Rows from schema 1 get their treatment key (findings stay empty until re-indexed)."""
+        from ..schema import Item
+        from ..treatment import treatment_key
+
+        q = f"SELECT id, request, decision, category, generic_name, drug_class FROM {T} WHERE family IS NULL"
+        updates = []
+        for i, request, decision, category, generic, cls in self.con.execute(q).fetchall():
+            key = treatment_key(Item(request=request, decision=decision, category=category, generic_name=generic,
+                                     drug_class=cls))  # fmt: skip
+            if key.family:
+                updates.append((key.family, key.regions, key.side, key.label, i))
+        if updates:
+            self.con.cursor().executemany(
+                f"UPDATE {T} SET family=%s, regions=%s, side=%s, treatment=%s WHERE id=%s", updates
+            )
 
     def _meta(self, key: str) -> str | None:
         row = self.con.execute("SELECT value FROM imr_meta WHERE key=%s", (key,)).fetchone()
@@ -150,6 +193,7 @@ class PostgresIndex(DecisionIndexBase):
             by_letter.setdefault(d.letter_id, []).append(n)
         with self.con.transaction():
             cur = self.con.cursor()
+            cur.execute(f"SELECT pg_advisory_xact_lock_shared({_LOCK})")  # no schema change meanwhile
             if use_vec:
                 cur.execute("INSERT INTO imr_meta VALUES ('embed_model', %s) ON CONFLICT (key) DO NOTHING",
                             (self.embedder.name,))  # fmt: skip
