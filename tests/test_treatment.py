@@ -32,6 +32,9 @@ from imr_assist.treatment import (
         ("Tabradol 1mg/ml oral suspension 250ml", "cyclobenzaprine", "muscle_relaxant"),
         ("Deprizine 15mg/ml oral suspension", "ranitidine", "other"),
         ("Post-op Norco 10/325mg #60", "hydrocodone/acetaminophen", "opioid"),
+        ("Cyclophene 5% cream 100gm", "cyclobenzaprine", "compounded_topical"),
+        ("Anecream 5% 30gm", "lidocaine", "topical_analgesic"),
+        ("Retrospective Percocet 5/325 #30 DOS 2/3/15", "oxycodone/acetaminophen", "opioid"),
     ],
 )
 def test_medicines_by_generic_and_class(request_text, generic, drug_class):
