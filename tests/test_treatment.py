@@ -23,6 +23,7 @@ from imr_assist.treatment import (
     [
         ("Retrospective request for Flexeril 10mg #60 (DOS 1/2/16)", "cyclobenzaprine", "muscle_relaxant"),
         ("Cyclobenzeprine 7.5mg #90", "cyclobenzaprine", "muscle_relaxant"),  # misspelled
+        ("Retrospective Cyclobenzeprine", "cyclobenzaprine", "muscle_relaxant"),  # misspelled, no dose
         ("Tramadal ER 150mg #30", "tramadol", "opioid"),  # misspelled
         ("Fexmid 7.5mg #60 with 2 refills", "cyclobenzaprine", "muscle_relaxant"),
         ("Two refills of Percocet 10/325 #120", "oxycodone/acetaminophen", "opioid"),

@@ -156,11 +156,12 @@ def key_from_request(request: str, category: str | None = None, generic_name: st
             return _medicine(None, drug_class or cls, regions, side)
     if family is None:
         family, _ = _family(text, fallback=True)
-    if family is None and category == "medication" or (family is None and t.medicine_words.search(text)):
-        fuzzy = _fuzzy_drug(text)
-        if fuzzy:
+    if family is None:
+        fuzzy = _fuzzy_drug(text) if not procedural else None
+        if fuzzy:  # a misspelled drug name ("Cyclobenzeprine")
             return _medicine(fuzzy[0], drug_class or fuzzy[1], regions, side)
-        return _medicine(None, drug_class, regions, side)
+        if category == "medication" or t.medicine_words.search(text):
+            return _medicine(None, drug_class, regions, side)
     if family is None:
         return TreatmentKey(kind="unknown", regions=regions, side=side, label=_region_label(regions) or "unknown")
     f = t.by_family[family]
