@@ -25,8 +25,8 @@ import time
 import tracemalloc
 from pathlib import Path
 
+from imr_assist.assets import demo_corpus_dir
 from imr_assist.layout.parser import parse_letter
-from imr_assist.paths import demo_corpus_dir
 from imr_assist.reading import read_document
 
 

@@ -23,6 +23,7 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
+BUNDLED = ROOT / "src" / "imr_assist" / "bundled"  # the letters the package ships
 
 
 def exchanges(cassette: Path) -> list[dict]:
@@ -51,7 +52,7 @@ def tokenize(url: str, text: str) -> int:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--cassettes", default=str(ROOT / "cassettes"))
-    ap.add_argument("--letters", default=str(ROOT / "eval" / "letters"))
+    ap.add_argument("--letters", default=str(BUNDLED / "letters"))
     ap.add_argument("--tokenize-url", help="llama-cpp-python server to count letter tokens with")
     ap.add_argument("--write", action="store_true", help="store counted letter tokens in the manifest")
     args = ap.parse_args()

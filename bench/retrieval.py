@@ -41,6 +41,7 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
+BUNDLED = ROOT / "src" / "imr_assist" / "bundled"  # the letters the package ships
 sys.path.insert(0, str(ROOT / "src"))
 
 from imr_assist.api import extract_path  # noqa: E402
@@ -66,7 +67,7 @@ class LoadEmbedder:
 
 
 def real_records() -> list[Record]:
-    paths = sorted((ROOT / "eval" / "corpus" / "txt").glob("*.txt")) + sorted((ROOT / "eval" / "letters").glob("*.txt"))
+    paths = sorted((BUNDLED / "corpus" / "txt").glob("*.txt")) + sorted((BUNDLED / "letters").glob("*.txt"))
     return [extract_path(p) for p in paths]
 
 

@@ -1,7 +1,8 @@
 """Record the LLM cassettes: real exchanges with a real model server, for every gold letter.
 
 Default: start llama-cpp-python's OpenAI-compatible server on 127.0.0.1 with a GGUF model,
-run the LLM extractor over eval/letters with recording on, write cassettes/<letter>.yaml
+run the LLM extractor (through the model gateway) over the bundled gold letters, recording;
+write cassettes/<letter>.yaml
 and cassettes/manifest.json (model, mode, endpoint kind), stop the server.
 
     # a separate venv keeps llama-cpp-python (compiled, 5-9 min) out of the project venv
@@ -35,12 +36,15 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+BUNDLED = ROOT / "src" / "imr_assist" / "bundled"  # the letters the package ships
 sys.path.insert(0, str(ROOT / "src"))
 
+from imr_assist.errors import ImrAssistError  # noqa: E402
 from imr_assist.extractors.llm import LLMExtractor  # noqa: E402
-from imr_assist.llm.config import MANIFEST  # noqa: E402
-from imr_assist.llm.costs import LEDGER  # noqa: E402
+from imr_assist.model import Ledger, open_model  # noqa: E402
+from imr_assist.model.config import MANIFEST  # noqa: E402
 from imr_assist.reading import read_document  # noqa: E402
+from imr_assist.settings import Settings  # noqa: E402
 
 
 def wait_ready(base_url: str, proc: subprocess.Popen | None, timeout: float = 300) -> None:
@@ -80,7 +84,7 @@ def main() -> int:
     ap.add_argument("--base-url", help="record against this running endpoint instead")
     ap.add_argument("--model", help="model name (default: the GGUF file's stem)")
     ap.add_argument("--mode", default=None, help="instructor mode (default: llamacpp for --gguf)")
-    ap.add_argument("--letters", default=str(ROOT / "eval" / "letters"))
+    ap.add_argument("--letters", default=str(BUNDLED / "letters"))
     ap.add_argument("--out", default=str(ROOT / "cassettes"))
     ap.add_argument("--keep", action="store_true", help="keep existing cassettes (record only new requests)")
     args = ap.parse_args()
@@ -103,10 +107,13 @@ def main() -> int:
             for f in out.glob("*.yaml"):
                 f.unlink()
         out.mkdir(parents=True, exist_ok=True)
-        ex = LLMExtractor(
-            model=model, base_url=base_url, mode=mode, cassette_dir=out,
-            record_mode="new_episodes" if args.keep else "all", cache=False, redact=False,
+        settings = Settings.resolve(
+            model=model, base_url=base_url, mode=mode, cassettes=out,
+            record_mode="new_episodes" if args.keep else "all", use_cache=False, redact=False,
         )  # fmt: skip
+        ledger = Ledger()
+        llm = open_model(settings, ledger)
+        ex = LLMExtractor(llm=llm)
         letters = sorted(Path(args.letters).glob("*.txt"))
         for path in letters:
             t0 = time.perf_counter()
@@ -119,17 +126,19 @@ def main() -> int:
             )
         manifest = {
             "model": model,
-            "mode": ex.config.mode,
-            "endpoint": ex.config.endpoint if not args.gguf else "llamacpp",
+            "mode": llm.config.mode,
+            "endpoint": llm.config.endpoint.name if not args.gguf else "llamacpp",
             "base_url": base_url,
             "recorded": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "server": "llama-cpp-python " + _llama_version(args.server_python) if args.gguf else None,
             "gguf": Path(args.gguf).name if args.gguf else None,
             "letters": [p.stem for p in letters],
-            "usage": {k: v.as_dict() for k, v in LEDGER.letters.items()},
+            "usage": {k: v.as_dict() for k, v in ledger.letters.items()},
         }
         (out / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-        print(f"total: {LEDGER.total().line()}", file=sys.stderr)
+        print(f"total: {ledger.total().line()}", file=sys.stderr)
+    except ImrAssistError as exc:  # the server went away, a key was refused...: one line
+        raise SystemExit(f"error: {exc}") from None
     finally:
         if proc is not None:
             proc.terminate()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from test_draft_support import EXAMPLES, LETTERS, MIXED, ROOT, corpus_index, letter
+from test_draft_support import BUNDLED, EXAMPLES, LETTERS, MIXED, corpus_index, letter
 
 from imr_assist.drafting import render_draft
 from imr_assist.drafting.similar import decision_key
@@ -84,7 +84,7 @@ def test_resubmission_for_mixed_letter_cites_overturned_only(path):
         assert f"- Item {n}, {record.items[n - 1].request}, was overturned." in result.markdown
 
 
-@pytest.mark.parametrize("path", [*EXAMPLES, *sorted((ROOT / "eval" / "corpus" / "txt").glob("CM17-001*.txt"))],
+@pytest.mark.parametrize("path", [*EXAMPLES, *sorted((BUNDLED / "corpus" / "txt").glob("CM17-001*.txt"))],
                          ids=lambda p: p.stem)
 def test_every_cited_precedent_is_the_same_kind_or_the_counts_are_given(path):
     """The fake index offers anything that shares words; drafting cites only the same kind,

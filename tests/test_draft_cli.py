@@ -76,13 +76,23 @@ def test_failed_check_is_shown_and_exits_1(capsys):
 
 
 def test_model_endpoint_unreachable_is_one_line(monkeypatch, capsys):
-    from imr_assist.drafting.polish import polish_available
-
-    if not polish_available():
-        pytest.skip("imr_assist.llm is not installed")
     monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")  # a closed local port: refused at once
-    monkeypatch.delenv("IMR_ASSIST_CASSETTES", raising=False)
     monkeypatch.setenv("IMR_ASSIST_NO_CACHE", "1")
     code, out, err = run(monkeypatch, capsys, "draft", str(LETTERS[0]), "--kind", "appeal", "--model", "stub")
     assert code == 2 and out == ""
-    assert err.strip() == "error: --model stub: model endpoint http://127.0.0.1:9/v1: unreachable"
+    lines = err.strip().splitlines()
+    assert lines[0] == "redaction off (by default for a local endpoint)"
+    assert lines[1].startswith("error: model endpoint http://127.0.0.1:9/v1 is unreachable (")
+    assert len(lines) == 2
+
+
+@pytest.mark.parametrize(
+    ("flag", "note"),
+    [([], "redaction off (by default for a local endpoint)"), (["--redact"], "redaction on (by --redact/--no-redact)")],
+)
+def test_draft_model_redaction_flag(monkeypatch, capsys, flag, note):
+    """`draft --model` takes extract's --redact/--no-redact, with the same default."""
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
+    code, out, err = run(monkeypatch, capsys, "draft", str(LETTERS[0]), "--kind", "appeal", "--model", "m",
+                         *flag)  # fmt: skip
+    assert code == 2 and err.splitlines()[0] == note

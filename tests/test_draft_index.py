@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from test_draft_support import MIXED, ROOT, letter
+from test_draft_support import BUNDLED, MIXED, letter
 
 from imr_assist.drafting import render_draft
+from imr_assist.extractors.rules import RulesExtractor
+from imr_assist.pipeline import Pipeline
 
 index_mod = pytest.importorskip("imr_assist.index")
 
@@ -14,8 +16,9 @@ index_mod = pytest.importorskip("imr_assist.index")
 def sqlite_index(tmp_path_factory):
     db = tmp_path_factory.mktemp("index") / "imr.db"
     ix = index_mod.open_index(db, embedder="none", create=True)
-    letters = sorted(str(p) for p in (ROOT / "eval" / "corpus" / "txt").glob("*.txt"))
-    index_mod.index_paths(ix, letters, resume=False, on_error=lambda msg: None)
+    letters = sorted((BUNDLED / "corpus" / "txt").glob("*.txt"))
+    records = Pipeline(RulesExtractor()).records(letters, on_error=lambda result: None)
+    index_mod.index_records(ix, records)
     yield ix
     ix.close()
 

@@ -1,13 +1,15 @@
 """LLM polish: the validator, the re-ask loop through instructor, and the fallback.
 
 HTTP is stubbed with an httpx MockTransport that plays a scripted OpenAI-compatible
-server (no network, no key): these tests pin our validation and fallback logic. The
-recorded-cassette test against a real model lives with the LLM client's cassettes.
+server (no network, no key), handed to the model gateway (`open_model(..., http_client=)`):
+these tests pin our validation, fallback and redaction logic. The recorded-cassette test
+replays a real exchange with a small model.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import httpx
@@ -16,16 +18,10 @@ from pydantic import ValidationError
 from test_draft_support import LETTERS, MIXED, corpus_index, letter
 
 from imr_assist.drafting import render_draft
-from imr_assist.drafting.polish import (
-    ModelRejected,
-    PolishedDraft,
-    instructor_completer,
-    polish,
-    polish_available,
-    source_texts,
-)
-
-pytestmark = pytest.mark.skipif(not polish_available(), reason="imr_assist.llm is not installed")
+from imr_assist.drafting.polish import PolishedDraft, model_completer, polish, source_texts
+from imr_assist.errors import AnswerRejected
+from imr_assist.model import Ledger, open_model
+from imr_assist.settings import Settings
 
 
 def _draft(path=LETTERS[0], kind="appeal"):
@@ -85,7 +81,7 @@ def test_polish_falls_back_to_the_checked_draft():
     record, text, draft = _draft()
 
     def complete(messages, context):
-        raise ModelRejected("sentence cites nothing")
+        raise AnswerRejected("sentence cites nothing", attempts=3)
 
     out = polish(draft, record, text, draft.item_numbers, complete, "md")
     assert not out.polished and out.result is draft
@@ -109,20 +105,21 @@ class ScriptedServer:
         })  # fmt: skip
 
 
-def _config():
-    from imr_assist.llm.config import LLMConfig
-
-    return LLMConfig(model="stub", base_url="http://127.0.0.1:8080/v1", mode="json", max_retries=2)
+def _model(server, base_url="http://127.0.0.1:8080/v1", ledger=None, **settings):
+    settings = Settings.resolve(model="stub", base_url=base_url, mode="json", use_cache=False, **settings)
+    return open_model(settings, ledger, http_client=httpx.Client(transport=httpx.MockTransport(server)))
 
 
 def test_instructor_reasks_with_the_validation_error_then_succeeds():
     record, text, draft = _draft()
     bad = _answer(record, draft.item_numbers, extra=" It was taken for 45 days.")
     server = ScriptedServer([bad, _answer(record, draft.item_numbers)])
-    complete = instructor_completer(_config(), httpx.Client(transport=httpx.MockTransport(server)))
-    out = polish(draft, record, text, draft.item_numbers, complete, "md")
+    ledger = Ledger()
+    out = polish(draft, record, text, draft.item_numbers, model_completer(_model(server, ledger=ledger)), "md")
     assert out.polished, out.notice
     assert len(server.requests) == 2
+    usage = ledger.letters[f"draft-polish-{record.letter_id}-appeal-1-2-3"]
+    assert (usage.calls, usage.retries, usage.prompt_tokens) == (2, 1, 2)  # the re-ask is counted
     assert "45" in json.dumps(server.requests[1]["messages"][-1])  # the error went back to the model
 
 
@@ -130,8 +127,7 @@ def test_instructor_gives_up_and_falls_back():
     record, text, draft = _draft()
     bad = _answer(record, draft.item_numbers, first_source="NOPE#1")
     server = ScriptedServer([bad])
-    complete = instructor_completer(_config(), httpx.Client(transport=httpx.MockTransport(server)))
-    out = polish(draft, record, text, draft.item_numbers, complete, "md")
+    out = polish(draft, record, text, draft.item_numbers, model_completer(_model(server)), "md")
     assert not out.polished and out.result is draft
     assert len(server.requests) == 3  # first try + max_retries re-asks
 
@@ -140,15 +136,35 @@ def test_recorded_small_model_is_rejected_and_the_checked_draft_is_kept(monkeypa
     """Replays a real exchange with qwen2.5-coder-0.5b on llama.cpp (tests/golden/cassettes/
     manifest.json says how it was recorded): the model wrote one section with no item three
     times, the validator re-asked twice, and the checked deterministic draft is kept."""
-    from imr_assist.drafting.polish import resolve_config
-
     cassettes = Path(__file__).parent / "golden" / "cassettes"
     monkeypatch.setenv("IMR_ASSIST_CASSETTES", str(cassettes))
-    monkeypatch.delenv("IMR_ASSIST_RECORD_MODE", raising=False)
-    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
     record, text = letter(LETTERS[0])
     draft = render_draft(record, text, "appeal", item=2)
-    out = polish(draft, record, text, [2], instructor_completer(resolve_config(None)), "md")
+    out = polish(draft, record, text, [2], model_completer(open_model(Settings.resolve())), "md")
     assert not out.polished and out.result is draft
     assert out.notice.startswith("model polish rejected (after 3 attempts: write exactly one section per item [2]")
     assert "showing the checked draft" in out.notice
+
+
+def test_polish_for_a_remote_endpoint_is_redacted_then_restored():
+    """`draft --model` against a remote endpoint: the case number never reaches the wire; a
+    sentence that copies its placeholder is checked and shown with the real number."""
+    record, text, draft = _draft(MIXED[0], "appeal")
+    case = record.case_number
+    assert case and case in text
+    wires: list[str] = []
+
+    def server(request: httpx.Request) -> httpx.Response:
+        wires.append(request.content.decode("utf-8"))
+        prompt = json.loads(request.content)["messages"][1]["content"]
+        placeholder = re.search(r"\[CASE_\d+\]", prompt).group(0)
+        answer = _answer(record, draft.item_numbers)
+        answer["sections"][0]["sentences"][0]["text"] = f"This draft is about IMR case {placeholder}."
+        return ScriptedServer([answer])(request)
+
+    model = _model(server, base_url="https://models.example.com/v1", api_key="sk-test-dummy")
+    assert model.config.redact
+    out = polish(draft, record, text, draft.item_numbers, model_completer(model), "md")
+    assert out.polished, out.notice
+    assert wires and all(case not in w for w in wires)
+    assert f"This draft is about IMR case {case}." in out.result.markdown

@@ -20,9 +20,10 @@ from imr_assist.index.records import decisions_from_record
 from imr_assist.schema import Finding, Item, Record
 
 ROOT = Path(__file__).resolve().parent.parent
-LETTERS = sorted((ROOT / "eval" / "letters").glob("*.txt"))
+BUNDLED = ROOT / "src" / "imr_assist" / "bundled"  # the letters the package ships
+LETTERS = sorted((BUNDLED / "letters").glob("*.txt"))
 #: Corpus letters with both upheld and overturned items (named in the issue).
-MIXED = [ROOT / "eval" / "corpus" / "txt" / f"{c}.txt" for c in ("CM16-0230548", "CM17-0007142", "CM17-0010420")]
+MIXED = [BUNDLED / "corpus" / "txt" / f"{c}.txt" for c in ("CM16-0230548", "CM17-0007142", "CM17-0010420")]
 EXAMPLES = [*LETTERS, *MIXED]
 
 
@@ -84,7 +85,7 @@ def _keeps(f: SearchFilters | None, d: IndexedDecision) -> bool:
 def with_gold_findings(record: Record) -> Record:
     """The record with each item's findings taken from the corpus gold (the rules leave them
     empty until the sentence reader lands), items paired by request as eval pairs them."""
-    gold_path = ROOT / "eval" / "corpus" / "gold" / f"{record.letter_id}.json"
+    gold_path = BUNDLED / "corpus" / "gold" / f"{record.letter_id}.json"
     if not gold_path.exists():
         return record
     gold = json.loads(gold_path.read_text(encoding="utf-8"))["items"]
@@ -97,7 +98,7 @@ def with_gold_findings(record: Record) -> Record:
 @lru_cache(maxsize=1)
 def corpus_decisions() -> tuple[IndexedDecision, ...]:
     out: list[IndexedDecision] = []
-    for path in sorted((ROOT / "eval" / "corpus" / "txt").glob("*.txt")):
+    for path in sorted((BUNDLED / "corpus" / "txt").glob("*.txt")):
         out.extend(decisions_from_record(with_gold_findings(extract_path(path))))
     return tuple(out)
 

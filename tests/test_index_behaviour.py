@@ -26,8 +26,9 @@ from imr_assist.index.records import decisions_from_record
 from imr_assist.treatment import key_from_parts, kind_score, same_kind, treatment_key
 
 ROOT = Path(__file__).resolve().parent.parent
-CORPUS = sorted((ROOT / "eval" / "corpus" / "txt").glob("*.txt"))
-EXAMPLES = sorted((ROOT / "eval" / "letters").glob("*.txt"))
+BUNDLED = ROOT / "src" / "imr_assist" / "bundled"  # the letters the package ships
+CORPUS = sorted((BUNDLED / "corpus" / "txt").glob("*.txt"))
+EXAMPLES = sorted((BUNDLED / "letters").glob("*.txt"))
 
 
 # ---- a real PostgreSQL for the session ---------------------------------------------------------

@@ -15,8 +15,9 @@ from imr_assist.cli import app
 from imr_assist.index import SearchFilters, open_index
 
 ROOT = Path(__file__).resolve().parent.parent
-CORPUS = sorted((ROOT / "eval" / "corpus" / "txt").glob("*.txt"))
-EXAMPLE = ROOT / "eval" / "letters" / "000_ab6402283f960931.txt"
+BUNDLED = ROOT / "src" / "imr_assist" / "bundled"  # the letters the package ships
+CORPUS = sorted((BUNDLED / "corpus" / "txt").glob("*.txt"))
+EXAMPLE = BUNDLED / "letters" / "000_ab6402283f960931.txt"
 
 runner = CliRunner()
 

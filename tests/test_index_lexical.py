@@ -46,7 +46,8 @@ def _small_index(tmp_path):
     from imr_assist.api import extract_path
     from imr_assist.index import open_index
 
-    corpus = sorted((Path(__file__).resolve().parent.parent / "eval" / "corpus" / "txt").glob("*.txt"))[:8]
+    bundled = Path(__file__).resolve().parent.parent / "src" / "imr_assist" / "bundled"
+    corpus = sorted((bundled / "corpus" / "txt").glob("*.txt"))[:8]
     ix = open_index(tmp_path / "imr.db", embedder="none", create=True)
     ix.add_records([extract_path(p) for p in corpus])
     ix.flush()

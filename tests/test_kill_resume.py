@@ -14,15 +14,15 @@ from pathlib import Path
 
 import pytest
 
+from imr_assist.assets import bundled_dir
 from imr_assist.batch import done_sources, source_key
-from imr_assist.paths import eval_dir
 
 CLI = [sys.executable, "-c", "from imr_assist.cli import main; main()"]
 N_LETTERS = 200
 
 
 def _letters(folder: Path, n: int) -> list[Path]:
-    src = sorted((eval_dir() / "corpus" / "txt").glob("*.txt")) + sorted((eval_dir() / "letters").glob("*.txt"))
+    src = sorted((bundled_dir("corpus") / "txt").glob("*.txt")) + sorted((bundled_dir("letters")).glob("*.txt"))
     folder.mkdir()
     out = []
     for i in range(n):

@@ -1,19 +1,31 @@
-"""LLM extractor pieces, offline: config, validation with quotes, cache, costs, scrubbing, errors."""
+"""The LLM answer model and the model gateway's pieces, offline: settings, endpoints, keys,
+validation with quotes, cache, costs, scrubbing, typed errors."""
 
 from __future__ import annotations
 
 import json
+import sys
+import types
 
 import pytest
 
-from imr_assist.errors import InputError
-from imr_assist.llm.cache import DiskCache, cache_key
-from imr_assist.llm.cassettes import _scrub_request, _scrub_response, cassette_path
-from imr_assist.llm.client import EndpointError, ModelClient, classify
-from imr_assist.llm.config import LLMConfig, endpoint_for
-from imr_assist.llm.costs import Usage, cost_usd
+from imr_assist.errors import (
+    ConfigError,
+    EndpointFailing,
+    EndpointUnreachable,
+    KeyMissing,
+    KeyRejected,
+    RequestRejected,
+)
 from imr_assist.llm.item_model import LLMItem
-from imr_assist.llm.prompts import ITEM_SYSTEM, ITEM_USER, item_messages, template_hash
+from imr_assist.llm.prompts import item_messages
+from imr_assist.model import endpoint_for, is_local, open_model
+from imr_assist.model.cache import DiskCache, cache_key
+from imr_assist.model.cassettes import _scrub_request, _scrub_response, cassette_path
+from imr_assist.model.config import resolve
+from imr_assist.model.gateway import classify
+from imr_assist.model.usage import Usage, cost_usd
+from imr_assist.settings import Settings
 
 LETTER = (
     "IMR ISSUES, DECISIONS AND RATIONALES\n"
@@ -36,13 +48,6 @@ ANSWER = {
     "reviewer_guidelines": ["MTUS"],
     "denial_reasons": ["no_supporting_exam_findings"],
 }
-
-
-@pytest.fixture(autouse=True)
-def _clean_env(monkeypatch):
-    names = ["MODEL", "LLM_MODE", "CASSETTES", "RECORD_MODE", "NO_CACHE", "PRICES"]
-    for name in ["OPENAI_BASE_URL", "OPENAI_API_KEY", *(f"IMR_ASSIST_{n}" for n in names)]:
-        monkeypatch.delenv(name, raising=False)
 
 
 def test_valid_answer_gets_spans_from_its_quotes():
@@ -84,57 +89,97 @@ def test_quote_from_another_item_is_rejected():
         LLMItem.model_validate({**ANSWER, "request": "Norco 10mg"}, context=ctx)
 
 
+def _config(env=None, **arguments):
+    return resolve(Settings.resolve(env=env or {}, **arguments))
+
+
 def test_config_needs_a_model_and_says_how():
-    with pytest.raises(InputError, match="--model or set IMR_ASSIST_MODEL"):
-        LLMConfig.resolve()
+    with pytest.raises(ConfigError, match="--model or set IMR_ASSIST_MODEL"):
+        _config()
 
 
-def test_config_modes_by_endpoint_and_override(tmp_path):
-    assert LLMConfig.resolve(model="m", cache_dir=tmp_path).mode == "tools"
-    assert LLMConfig.resolve(model="m", base_url="http://localhost:11434/v1", cache_dir=tmp_path).mode == "json_schema"
-    assert LLMConfig.resolve(model="m", base_url="http://10.0.0.5:9999/v1", cache_dir=tmp_path).mode == "json"
-    assert LLMConfig.resolve(model="m", mode="llamacpp", cache_dir=tmp_path).mode == "llamacpp"
-    with pytest.raises(InputError, match="choose from"):
-        LLMConfig.resolve(model="m", mode="xml", cache_dir=tmp_path)
-    assert endpoint_for("https://api.openai.com/v1") == "openai"
-    assert endpoint_for("http://127.0.0.1:5000/v1") == "local"
+def test_config_modes_by_endpoint_and_override():
+    assert _config(model="m", api_key="k").mode == "tools"
+    assert _config(model="m", base_url="http://localhost:11434/v1").mode == "json_schema"
+    assert _config(model="m", base_url="http://10.0.0.5:9999/v1", api_key="k").mode == "json"
+    assert _config(model="m", mode="llamacpp", api_key="k").mode == "llamacpp"
+    with pytest.raises(ConfigError, match="choose from"):
+        _config(model="m", mode="xml", api_key="k")
+    assert endpoint_for("https://api.openai.com/v1").name == "openai"
+    assert endpoint_for("http://127.0.0.1:5000/v1").name == "custom"
+    assert _config(env={"IMR_ASSIST_LLM_MODE": "md_json", "IMR_ASSIST_MODEL": "m"}, api_key="k").mode == "md_json"
+    env = {"IMR_ASSIST_LLM_MODE": "md_json", "IMR_ASSIST_MODEL": "m"}
+    assert _config(env=env, mode="json", api_key="k").mode == "json"  # the argument wins
 
 
-def test_keys_only_from_env_and_never_required_locally(monkeypatch, tmp_path):
-    local = LLMConfig.resolve(model="m", base_url="http://127.0.0.1:8080/v1", cache_dir=tmp_path)
-    assert local.key() == "sk-no-key"
-    remote = LLMConfig.resolve(model="gpt-4o-mini", cache_dir=tmp_path)
-    with pytest.raises(InputError, match="OPENAI_API_KEY"):
-        remote.key()
-    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-123")
-    assert remote.key() == "sk-test-123"
-    assert "sk-test-123" not in repr(remote)
+@pytest.mark.parametrize(
+    ("url", "local"),
+    [
+        ("http://0.0.0.0:8080/v1", True), ("http://[::1]:8000/v1", True), ("http://127.3.2.1/v1", True),
+        ("localhost:1234", True), ("https://gpu.example.org:8000/v1", False), ("http://192.168.1.20:8000/v1", False),
+        (None, False),
+    ],
+)  # fmt: skip
+def test_one_is_local_for_redaction_and_cost(url, local):
+    """`is_local` alone decides: the redaction default and the price both follow it."""
+    cfg = _config(model="gpt-4o-mini", base_url=url, api_key="k")
+    assert is_local(url) is local
+    assert cfg.local is local and cfg.redact is (not local)
+    assert (cfg.free or cfg.endpoint.self_hosted) is (local or cfg.endpoint.self_hosted)
+
+
+def test_key_lookup_order(monkeypatch):
+    """explicit > IMR_ASSIST_API_KEY > the endpoint's own variable > keyring; local needs none."""
+    assert _config(model="m", base_url="http://127.0.0.1:8080/v1").api_key == "sk-no-key"
+    with pytest.raises(KeyMissing, match="set IMR_ASSIST_API_KEY or OPENAI_API_KEY"):
+        _config(model="gpt-4o-mini")
+    with pytest.raises(KeyMissing):
+        _config(model="m", base_url="https://models.example.com/v1")  # a custom remote server
+    fake_keyring = types.SimpleNamespace(get_password=lambda service, user: "sk-from-keyring")
+    monkeypatch.setitem(sys.modules, "keyring", fake_keyring)
+    assert _config(model="gpt-4o-mini").api_key == "sk-from-keyring"
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-openai-env")
+    assert _config(model="gpt-4o-mini").api_key == "sk-openai-env"
+    monkeypatch.setenv("IMR_ASSIST_API_KEY", "sk-own-env")
+    assert resolve(Settings.resolve(model="gpt-4o-mini")).api_key == "sk-own-env"  # alone, no OPENAI_API_KEY needed
+    monkeypatch.delenv("OPENAI_API_KEY")
+    assert resolve(Settings.resolve(model="gpt-4o-mini")).api_key == "sk-own-env"
+    cfg = resolve(Settings.resolve(model="gpt-4o-mini", api_key="sk-explicit"))
+    assert cfg.api_key == "sk-explicit" and "sk-explicit" not in repr(cfg)
 
 
 def test_replay_config_from_manifest(tmp_path, monkeypatch):
     (tmp_path / "manifest.json").write_text(json.dumps({"model": "tiny", "mode": "llamacpp"}))
     monkeypatch.setenv("IMR_ASSIST_CASSETTES", str(tmp_path))
-    cfg = LLMConfig.resolve()
-    assert (cfg.model, cfg.mode, cfg.record_mode, cfg.use_cache) == ("tiny", "llamacpp", "none", False)
-    assert cfg.key() == "sk-replay"
+    cfg = resolve(Settings.resolve())
+    assert (cfg.model, cfg.mode, cfg.record_mode, cfg.cache_dir) == ("tiny", "llamacpp", "none", None)
+    assert cfg.api_key == "sk-replay"
     monkeypatch.setenv("IMR_ASSIST_CASSETTES", str(tmp_path / "missing"))
-    with pytest.raises(InputError, match="no cassette folder"):
-        LLMConfig.resolve(model="tiny")
+    with pytest.raises(ConfigError, match="no cassette folder"):
+        resolve(Settings.resolve(model="tiny"))
 
 
-def test_cache_key_changes_with_model_template_and_input(tmp_path):
+def test_one_cache_root(tmp_path):
+    settings = Settings.resolve(env={"IMR_ASSIST_CACHE": str(tmp_path)}, model="m", base_url="http://127.0.0.1:1/v1")
+    assert resolve(settings).cache_dir == tmp_path / "llm"
+    assert Settings.resolve(env={"XDG_CACHE_HOME": str(tmp_path)}).cache_root == tmp_path / "imr-assist"
+    off = Settings.resolve(env={"IMR_ASSIST_NO_CACHE": "1"}, model="m", base_url="http://127.0.0.1:1/v1")
+    assert resolve(off).cache_dir is None
+
+
+def test_cache_key_changes_with_model_params_and_input(tmp_path):
     msgs = item_messages(fmt="dwc_final_determination", headings=["a", "b"], index=1, item_text="Baclofen 10mg")
-    base = dict(model="m", mode="json", template_hash=template_hash(ITEM_SYSTEM, ITEM_USER), schema={}, messages=msgs)
+    base = dict(model="m", mode="json", schema={}, messages=msgs, params={"max_tokens": 300})
     k = cache_key(**base)
     assert k == cache_key(**base)
     assert k != cache_key(**{**base, "model": "m2"})
-    assert k != cache_key(**{**base, "template_hash": "other"})
+    assert k != cache_key(**{**base, "params": {"max_tokens": 200}})
     other = item_messages(fmt="dwc_final_determination", headings=["a", "b"], index=1, item_text="Baclofen 20mg")
     assert k != cache_key(**{**base, "messages": other})
     cache = DiskCache(tmp_path)
     assert cache.get(k) is None
-    cache.put(k, {"item": ANSWER})
-    assert cache.get(k) == {"item": ANSWER}
+    cache.put(k, {"answer": ANSWER})
+    assert cache.get(k) == {"answer": ANSWER}
     next(tmp_path.rglob("*.json")).write_text("{broken")
     assert cache.get(k) is None
 
@@ -147,14 +192,13 @@ def test_prompt_carries_the_item_and_vocabularies():
     assert "Norco 10mg: Upheld" in msgs[1]["content"]
 
 
-def test_costs(tmp_path, monkeypatch):
-    assert cost_usd("qwen-local", 1000, 100, local=True) == 0.0
-    assert cost_usd("gpt-4o-mini-2024-07-18", 1_000_000, 1_000_000, local=False) == pytest.approx(0.75)
-    assert cost_usd("mystery-model", 10, 10, local=False) is None
+def test_costs(tmp_path):
+    assert cost_usd("qwen-local", 1000, 100, free=True) == 0.0
+    assert cost_usd("gpt-4o-mini-2024-07-18", 1_000_000, 1_000_000, free=False) == pytest.approx(0.75)
+    assert cost_usd("mystery-model", 10, 10, free=False) is None
     prices = tmp_path / "prices.json"
     prices.write_text(json.dumps({"mystery-model": [1.0, 2.0]}))
-    monkeypatch.setenv("IMR_ASSIST_PRICES", str(prices))
-    assert cost_usd("mystery-model", 1_000_000, 500_000, local=False) == pytest.approx(2.0)
+    assert cost_usd("mystery-model", 1_000_000, 500_000, free=False, prices=prices) == pytest.approx(2.0)
     total = Usage(calls=2, prompt_tokens=10, cost_usd=0.5)
     total.add(Usage(calls=1, prompt_tokens=5, cost_usd=None))
     assert (total.calls, total.prompt_tokens, total.cost_usd) == (3, 15, None)
@@ -173,28 +217,42 @@ def test_cassette_scrubbing():
     assert cassette_path(__import__("pathlib").Path("c"), "a/b c").name == "a_b_c.yaml"
 
 
-def test_unreachable_endpoint_is_one_clear_error(tmp_path):
-    cfg = LLMConfig.resolve(model="m", base_url="http://127.0.0.1:9/v1", cache_dir=tmp_path, time_budget=5, timeout=2)
-    client = ModelClient(cfg)
+def test_unreachable_endpoint_is_one_typed_error():
+    settings = Settings.resolve(model="m", base_url="http://127.0.0.1:9/v1", use_cache=False, time_budget=5, timeout=2)
+    model = open_model(settings)
     msgs = item_messages(fmt="unknown", headings=["a"], index=1, item_text="Baclofen 10mg: Upheld")
-    with pytest.raises(EndpointError, match=r"127\.0\.0\.1:9/v1 is unreachable"):
-        client.extract_item(msgs, CTX)
+    with pytest.raises(EndpointUnreachable, match=r"127\.0\.0\.1:9/v1 is unreachable"):
+        model.ask(msgs, LLMItem, CTX)
 
 
-def test_transient_errors_are_classified_for_retry():
-    class RateLimitError(Exception):
-        status_code = 429
+def _status_error(status: int) -> Exception:
+    import httpx
+    import openai
 
-    class Boom(Exception):
-        status_code = 503
+    request = httpx.Request("POST", "http://x/v1/chat/completions")
+    return openai.APIStatusError(f"HTTP {status}", response=httpx.Response(status, request=request), body=None)
 
-    class Denied(Exception):
-        status_code = 401
 
-    assert classify(RateLimitError()) == "transient"
-    assert classify(Boom()) == "transient"
-    assert classify(Denied()) == "auth"
-    assert classify(ValueError("x")) == "other"
+def test_errors_are_classified_by_type_and_status():
+    import openai
+
+    assert classify(_status_error(429)) is EndpointFailing
+    assert classify(_status_error(503)) is EndpointFailing
+    assert classify(_status_error(401)) is KeyRejected
+    assert classify(_status_error(404)) is RequestRejected
+    try:  # wrapped, as instructor wraps a failed call
+        try:
+            raise _status_error(500)
+        except Exception as inner:
+            raise RuntimeError("retries exhausted") from inner
+    except RuntimeError as outer:
+        assert classify(outer) is EndpointFailing
+    import httpx
+
+    connection = openai.APIConnectionError(request=httpx.Request("POST", "http://x"))
+    assert classify(connection) is EndpointUnreachable
+    assert classify(openai.APITimeoutError(request=httpx.Request("POST", "http://x"))) is EndpointFailing
+    assert classify(ValueError("unreachable 503 RateLimitError")) is None  # words decide nothing
 
 
 def test_decision_is_read_from_the_quoted_heading_word():

@@ -9,25 +9,23 @@ from pathlib import Path
 import pytest
 import yaml
 
+from imr_assist.errors import NoRecording
 from imr_assist.extractors import get_extractor
 from imr_assist.layout.parser import parse_letter
-from imr_assist.llm.cassettes import use_cassette
-from imr_assist.llm.client import EndpointError
-from imr_assist.llm.costs import Usage
+from imr_assist.model import Usage
+from imr_assist.model.cassettes import use_cassette
 from imr_assist.reading import Document, read_document
 
 ROOT = Path(__file__).resolve().parent.parent
+BUNDLED = ROOT / "src" / "imr_assist" / "bundled"  # the letters the package ships
 CASSETTES = ROOT / "cassettes"
-LETTERS = sorted((ROOT / "eval" / "letters").glob("*.txt"))
+LETTERS = sorted((BUNDLED / "letters").glob("*.txt"))
 
 
 @pytest.fixture(autouse=True)
-def _replay_env(monkeypatch, tmp_path):
-    for name in ("IMR_ASSIST_MODEL", "OPENAI_BASE_URL", "OPENAI_API_KEY", "IMR_ASSIST_LLM_MODE", "IMR_ASSIST_NO_CACHE"):
-        monkeypatch.delenv(name, raising=False)
+def _replay_env(monkeypatch):
     monkeypatch.setenv("IMR_ASSIST_CASSETTES", str(CASSETTES))
     monkeypatch.setenv("IMR_ASSIST_RECORD_MODE", "none")
-    monkeypatch.setenv("IMR_ASSIST_CACHE_DIR", str(tmp_path / "cache"))
 
 
 def test_every_gold_letter_has_a_cassette():
@@ -78,7 +76,7 @@ def test_hybrid_keeps_parser_decisions_and_says_where_values_came_from(letter):
 def test_changed_input_finds_no_recording_and_fails_loudly():
     doc = read_document(LETTERS[0])
     changed = Document(text=doc.text.replace("Upheld", "Upheld ", 1).replace("refill", "refills"), source=doc.source)
-    with pytest.raises(EndpointError, match="no recorded answer"):
+    with pytest.raises(NoRecording, match="no recorded answer"):
         get_extractor("llm").extract(changed)
 
 

@@ -10,12 +10,15 @@ import httpx
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pydantic import BaseModel
 
-from imr_assist.paths import eval_dir
-from imr_assist.privacy.boundary import describe, extractor_accepts_redact, prepare_for_model
-from imr_assist.privacy.redact import is_local_endpoint, redact_text, should_redact
+from imr_assist.assets import bundled_dir
+from imr_assist.model import IdentifierRedactor, NoRedaction, is_local, open_model, should_redact
+from imr_assist.model.config import resolve
+from imr_assist.privacy.redact import redact_text
+from imr_assist.settings import Settings
 
-LETTER = (eval_dir() / "letters" / "000_ab6402283f960931.txt").read_text(encoding="utf-8")
+LETTER = (bundled_dir("letters") / "000_ab6402283f960931.txt").read_text(encoding="utf-8")
 
 #: Identifiers planted in a real letter; none may survive redaction.
 PLANTED = {
@@ -113,110 +116,96 @@ def test_redaction_is_reversible_for_any_text(parts: list[str]) -> None:
         (None, False), ("https://api.openai.com/v1", False), ("https://my-proxy.example.org/v1", False),
         ("http://192.168.1.20:8000/v1", False), ("http://localhost:11434/v1", True),
         ("http://127.0.0.1:8080/v1", True), ("http://[::1]:8000/v1", True), ("localhost:1234", True),
-        ("http://llm.localhost/v1", True), ("http://localhost.evil.com/v1", False),
+        ("http://llm.localhost/v1", True), ("http://localhost.evil.com/v1", False), ("http://0.0.0.0:8080/v1", True),
     ],
 )  # fmt: skip
 def test_policy_remote_on_local_off(url: str | None, local: bool) -> None:
-    assert is_local_endpoint(url) is local
+    assert is_local(url) is local
     assert should_redact(url, None) is (not local)
     assert should_redact(url, True) is True and should_redact(url, False) is False
-    assert describe(url, None).startswith("redaction off" if local else "redaction on")
+    cfg = resolve(Settings.resolve(env={}, model="m", base_url=url, api_key="sk-test-dummy"))
+    assert cfg.redact is (not local)
+    assert cfg.redaction_note(None).startswith("redaction off" if local else "redaction on")
 
 
-def test_prepare_for_model_identity_when_local() -> None:
-    r = prepare_for_model(PLANTED_LETTER, "http://127.0.0.1:9/v1")
-    assert r.text == PLANTED_LETTER and r.restore("[NAME_1]") == "[NAME_1]"
+def test_no_redaction_step_is_identity() -> None:
+    messages = [{"role": "user", "content": PLANTED_LETTER}]
+    question = NoRedaction().mask_messages(messages)
+    assert question.messages == messages and question.restore("[NAME_1]") == "[NAME_1]"
+
+
+def test_redaction_step_masks_user_messages_alike_and_leaves_the_system_prompt() -> None:
+    messages = [
+        {"role": "system", "content": "Rules. Dr. Example Person wrote them."},
+        {"role": "user", "content": "Seen by Dr. Priya Natarajan."},
+        {"role": "user", "content": PLANTED_LETTER},
+    ]
+    question = IdentifierRedactor().mask_messages(messages)
+    assert question.messages[0] == messages[0]
+    first, second = question.messages[1]["content"], question.messages[2]["content"]
+    assert "Natarajan" not in first + second
+    placeholder = first[len("Seen by Dr. "): -1]
+    assert placeholder in second  # one identifier, one placeholder across messages
+    assert question.restore(second) == PLANTED_LETTER
+
+
+class CaseAnswer(BaseModel):
+    case_number: str
+
+
+def _completion(content: str) -> httpx.Response:
+    return httpx.Response(200, json={
+        "id": "c1", "object": "chat.completion", "created": 0, "model": "fake",
+        "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": content}}],
+        "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+    })  # fmt: skip
 
 
 def test_no_planted_identifier_reaches_a_remote_request_body() -> None:
-    """The boundary the LLM extractor calls, exercised through the real OpenAI client
-    against a fake OpenAI-compatible endpoint captured in-process."""
-    from openai import OpenAI
-
+    """Through the model gateway and the real OpenAI client, against a fake remote
+    OpenAI-compatible endpoint captured in-process: nothing planted is sent, and the
+    placeholder the model echoes comes back as the real value."""
     captured: list[bytes] = []
 
     def endpoint(request: httpx.Request) -> httpx.Response:
         captured.append(request.content)
-        body = json.loads(request.content)
-        prompt = body["messages"][-1]["content"]
+        prompt = json.loads(request.content)["messages"][-1]["content"]
         # the fake model echoes a placeholder it saw, as a real model quoting the letter would
         start = prompt.index("Case Number: ") + len("Case Number: ")
-        answer = {"case_number": prompt[start : prompt.index("]", start) + 1]}
-        return httpx.Response(200, json={
-            "id": "c1", "object": "chat.completion", "created": 0, "model": "fake",
-            "choices": [{"index": 0, "finish_reason": "stop",
-                         "message": {"role": "assistant", "content": json.dumps(answer)}}],
-            "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
-        })  # fmt: skip
+        return _completion(json.dumps({"case_number": prompt[start : prompt.index("]", start) + 1]}))
 
-    base_url = "https://models.example.com/v1"
-    client = OpenAI(base_url=base_url, api_key="sk-test-dummy", http_client=httpx.Client(
-        transport=httpx.MockTransport(endpoint)))  # fmt: skip
-    sent = prepare_for_model(PLANTED_LETTER, base_url, None)
-    resp = client.chat.completions.create(model="fake", messages=[{"role": "user", "content": sent.text}])
+    settings = Settings.resolve(env={}, model="fake", base_url="https://models.example.com/v1",
+                                api_key="sk-test-dummy", mode="json", use_cache=False)  # fmt: skip
+    model = open_model(settings, http_client=httpx.Client(transport=httpx.MockTransport(endpoint)))
+    answer = model.ask([{"role": "user", "content": PLANTED_LETTER}], CaseAnswer)
     assert len(captured) == 1
     wire = captured[0].decode("utf-8")
     wire_json = json.dumps(json.loads(wire))  # also the \u-escaped form the client may send
     for value in all_planted():
         assert value not in wire and json.dumps(value)[1:-1] not in wire_json, value
-    assert "Baclofen 10mg #60 with 1 refill" in json.loads(wire)["messages"][0]["content"]
-    got = json.loads(sent.restore(resp.choices[0].message.content))
-    assert got["case_number"] == "CM16-0213037"
-
-
-def test_llm_extractor_redaction_hook() -> None:
-    """Once `imr_assist.extractors.llm` exists, it must take `redact`; the CLI refuses to
-    send unmasked text to a remote endpoint through an extractor that does not."""
-    try:
-        import imr_assist.extractors.llm  # noqa: F401
-    except ImportError:
-        assert extractor_accepts_redact("imr_assist.extractors.llm:LLMExtractor") is False
-        pytest.skip("imr_assist.extractors.llm not written yet: boundary tested directly above")
-    assert extractor_accepts_redact("imr_assist.extractors.llm:LLMExtractor"), (
-        "LLMExtractor must accept redact= and call imr_assist.privacy.boundary.prepare_for_model"
-    )
-
-
-def test_cli_refuses_remote_without_redaction_support(tmp_path, monkeypatch) -> None:  # noqa: ANN001
-    from typer.testing import CliRunner
-
-    import imr_assist.cli.extract as extract_cmd
-    from imr_assist.cli import app
-
-    monkeypatch.setattr(extract_cmd, "extractor_accepts_redact", lambda target: False)
-    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
-    res = CliRunner().invoke(app, ["extract", str(tmp_path / "x.txt"), "--extractor", "llm",
-                                   "--base-url", "https://api.example.com/v1"])  # fmt: skip
-    assert res.exit_code == 2
-    assert "refusing to send letters to a remote endpoint unmasked" in res.output
+    assert "Baclofen 10mg #60 with 1 refill" in json.loads(wire)["messages"][-1]["content"]
+    assert answer.value.case_number == "CM16-0213037"
 
 
 class FakeRemoteExtractor:
-    """Stands in for the LLM extractor: takes `redact`, sends the letter through the
-    privacy boundary to a fake OpenAI-compatible endpoint, returns the rules record."""
+    """Stands in for a model extractor: asks the gateway one question with the whole letter
+    (the gateway applies the redaction policy), returns the rules record."""
 
     name = "fake-remote"
     bodies: list[bytes] = []
 
-    def __init__(self, model: str | None = None, base_url: str | None = None, redact: bool | None = None) -> None:
-        self.base_url, self.redact = base_url, redact
-
-    def extract(self, doc):  # noqa: ANN001, ANN201
-        from openai import OpenAI
-
-        from imr_assist.layout.parser import parse_letter
-
+    def __init__(self, settings: Settings | None = None, ledger: object = None) -> None:
         def endpoint(request: httpx.Request) -> httpx.Response:
             FakeRemoteExtractor.bodies.append(request.content)
-            return httpx.Response(200, json={
-                "id": "c", "object": "chat.completion", "created": 0, "model": "m",
-                "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": "{}"}}],
-            })  # fmt: skip
+            return _completion(json.dumps({"case_number": "x"}))
 
-        client = OpenAI(base_url=self.base_url, api_key="sk-test-dummy",
-                        http_client=httpx.Client(transport=httpx.MockTransport(endpoint)))  # fmt: skip
-        sent = prepare_for_model(doc.text, self.base_url, self.redact)
-        client.chat.completions.create(model="m", messages=[{"role": "user", "content": sent.text}])
+        assert settings is not None
+        self.model = open_model(settings, http_client=httpx.Client(transport=httpx.MockTransport(endpoint)))
+
+    def extract(self, doc):  # noqa: ANN001, ANN201
+        from imr_assist.layout.parser import parse_letter
+
+        self.model.ask([{"role": "user", "content": doc.text}], CaseAnswer)
         return parse_letter(doc)
 
 
@@ -238,12 +227,12 @@ def test_cli_redaction_policy_end_to_end(tmp_path, monkeypatch, url, flag, maske
     from imr_assist.extractors import _REGISTRY
 
     monkeypatch.setitem(_REGISTRY, "fake-remote", f"{__name__}:FakeRemoteExtractor")
-    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    monkeypatch.setenv("IMR_ASSIST_API_KEY", "sk-test-dummy")
     FakeRemoteExtractor.bodies = []
     letter = tmp_path / "planted.txt"
     letter.write_text(PLANTED_LETTER, encoding="utf-8")
-    res = CliRunner().invoke(app, ["extract", str(letter), "--json", "--extractor", "fake-remote",
-                                   "--base-url", url, *flag])  # fmt: skip
+    res = CliRunner().invoke(app, ["extract", str(letter), "--json", "--extractor", "fake-remote", "--model", "m",
+                                   "--no-cache", "--base-url", url, *flag])  # fmt: skip
     assert res.exit_code == 0, res.output
     assert len(FakeRemoteExtractor.bodies) == 1
     wire = FakeRemoteExtractor.bodies[0].decode("utf-8")

@@ -6,18 +6,17 @@ keeps the parser's values, so the test needs no recorded model answers and no ke
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from fake_openai import serve
 
-from imr_assist.paths import eval_dir
+from imr_assist.assets import bundled_dir
 from imr_assist.reading import Document
 
 llm_extractor = pytest.importorskip("imr_assist.extractors.llm")
 
-LETTER = (eval_dir() / "letters" / "000_ab6402283f960931.txt").read_text(encoding="utf-8")
+LETTER = (bundled_dir("letters") / "000_ab6402283f960931.txt").read_text(encoding="utf-8")
 PLANTED = ["Priya Natarajan", "(916) 555-0142", "05-WC-7781234", "maria.gr@example.com", "04/12/1961"]
 PLANT = (
     " Per Dr. Priya Natarajan (phone (916) 555-0142, Claim Number: 05-WC-7781234, maria.gr@example.com, "
@@ -27,33 +26,8 @@ PLANT = (
 
 @pytest.fixture
 def stub_server() -> Iterator[tuple[str, list[bytes]]]:
-    bodies: list[bytes] = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802
-            bodies.append(self.rfile.read(int(self.headers.get("Content-Length", 0))))
-            payload = json.dumps({
-                "id": "c", "object": "chat.completion", "created": 0, "model": "stub",
-                "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": "{}"}}],
-                "usage": {"prompt_tokens": 10, "completion_tokens": 1, "total_tokens": 11},
-            }).encode()  # fmt: skip
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/v1", bodies
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serve(lambda body: "{}") as server:
+        yield server
 
 
 def _planted_letter() -> str:
@@ -65,11 +39,7 @@ def _planted_letter() -> str:
 @pytest.mark.parametrize("redact", [True, False])
 def test_llm_extractor_request_bodies(stub_server, tmp_path, monkeypatch, redact: bool) -> None:  # noqa: ANN001
     base_url, bodies = stub_server
-    for var in ("IMR_ASSIST_CASSETTES", "OPENAI_BASE_URL", "IMR_ASSIST_LLM_MODE"):
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("IMR_ASSIST_NO_CACHE", "1")
-    ex = llm_extractor.LLMExtractor(model="stub", base_url=base_url, redact=redact, cache=False,
-                                    cache_dir=tmp_path / "cache", max_retries=0)  # fmt: skip
+    ex = llm_extractor.LLMExtractor(model="stub", base_url=base_url, redact=redact, use_cache=False, max_retries=0)
     text = _planted_letter()
     record = ex.extract(Document(text=text, source="planted.txt"))
     assert len(record.items) == 3

@@ -21,7 +21,8 @@ from imr_assist.review.pages import review_html
 from imr_assist.schema import Item, Patient, Record
 
 ROOT = Path(__file__).resolve().parent.parent
-LETTERS = sorted((ROOT / "eval" / "letters").glob("*.txt"))
+BUNDLED = ROOT / "src" / "imr_assist" / "bundled"  # the letters the package ships
+LETTERS = sorted((BUNDLED / "letters").glob("*.txt"))
 HOSTILE = "<script>document.title='pwned'</script>"
 
 TEXT = (

@@ -9,23 +9,24 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from browser import Chromium, find_chromium
 
 from imr_assist.api import extract_path
 from imr_assist.reading import Document, read_document
-from imr_assist.review.browser import Chromium, find_chromium
 from imr_assist.review.eval_page import write_eval_html
 from imr_assist.review.model import build
 from imr_assist.review.pages import review_html
 from imr_assist.schema import Item, Record
 
 ROOT = Path(__file__).resolve().parent.parent
-LETTER = ROOT / "eval" / "letters" / "000_ab6402283f960931.txt"
+BUNDLED = ROOT / "src" / "imr_assist" / "bundled"  # the letters the package ships
+LETTER = BUNDLED / "letters" / "000_ab6402283f960931.txt"
 HOSTILE = "<script>document.title='pwned'</script>"
 
-#: Set IMR_ASSIST_REQUIRE_BROWSER=1 where a browser must exist (CI): then a missing one fails.
+#: Set IMR_TEST_REQUIRE_BROWSER=1 where a browser must exist (CI): then a missing one fails.
 pytestmark = pytest.mark.skipif(
-    find_chromium() is None and not os.environ.get("IMR_ASSIST_REQUIRE_BROWSER"),
-    reason="no Chromium on this machine (apt-get install chromium, or set IMR_ASSIST_CHROMIUM)",
+    find_chromium() is None and not os.environ.get("IMR_TEST_REQUIRE_BROWSER"),
+    reason="no Chromium on this machine (apt-get install chromium, or set IMR_TEST_CHROMIUM)",
 )
 
 

@@ -14,13 +14,13 @@ from pathlib import Path
 import pytest
 
 from imr_assist.api import extract_path
+from imr_assist.assets import bundled_dir
 from imr_assist.errors import InputError
-from imr_assist.paths import eval_dir
 from imr_assist.reading import MAX_BYTES, read_document
 from imr_assist.schema import Record
 
-LETTER = eval_dir() / "letters" / "000_ab6402283f960931.txt"
-CORPUS_PDF = sorted((eval_dir() / "corpus" / "pdf").glob("*.pdf"))[0]
+LETTER = bundled_dir("letters") / "000_ab6402283f960931.txt"
+CORPUS_PDF = sorted((bundled_dir("corpus") / "pdf").glob("*.pdf"))[0]
 CLI = [sys.executable, "-c", "from imr_assist.cli import main; main()"]
 
 

@@ -7,17 +7,23 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
-import imr_assist.cli.extract as extract_cmd
+from imr_assist.assets import bundled_dir
 from imr_assist.cli import app
-from imr_assist.paths import eval_dir
+from imr_assist.errors import EndpointUnreachable
+from imr_assist.extractors import _REGISTRY
+from imr_assist.layout.parser import parse_letter
+from imr_assist.model import Ledger, Usage
+from imr_assist.reading import Document
+from imr_assist.schema import Record
 from imr_assist.timebound import LetterTimeout, available, time_limit
 
-LETTER = eval_dir() / "letters" / "000_ab6402283f960931.txt"
+LETTER = bundled_dir("letters") / "000_ab6402283f960931.txt"
 pytestmark = pytest.mark.skipif(not available(), reason="SIGALRM time bound needs Unix and the main thread")
 
 
@@ -44,20 +50,39 @@ def test_time_limit_restores_previous_timer() -> None:
     assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
 
 
-def test_cli_hang_becomes_one_line_and_batch_continues(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    real = extract_cmd.extract_path
+class ScriptedExtractor:
+    """Registered as the `scripted` extractor: runs `ScriptedExtractor.behave(doc, ledger)`."""
 
-    def sometimes_hang(path: str, *a: object, **k: object):  # noqa: ANN202
-        if Path(path).name.startswith("a_hang"):
+    name = "scripted"
+    behave: Callable[[Document, Ledger | None], Record] = staticmethod(lambda doc, ledger: parse_letter(doc))
+
+    def __init__(self, settings: object = None, ledger: Ledger | None = None) -> None:
+        self.ledger = ledger
+
+    def extract(self, doc: Document) -> Record:
+        return type(self).behave(doc, self.ledger)
+
+
+@pytest.fixture
+def scripted(monkeypatch: pytest.MonkeyPatch) -> type[ScriptedExtractor]:
+    monkeypatch.setitem(_REGISTRY, "scripted", f"{__name__}:ScriptedExtractor")
+    monkeypatch.setattr(ScriptedExtractor, "behave", staticmethod(lambda doc, ledger: parse_letter(doc)))
+    return ScriptedExtractor
+
+
+def test_cli_hang_becomes_one_line_and_batch_continues(scripted, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:  # noqa: E501
+    def sometimes_hang(doc: Document, ledger: object) -> Record:
+        if Path(doc.source).name.startswith("a_hang"):
             _spin()
-        return real(path, *a, **k)
+        return parse_letter(doc)
 
-    monkeypatch.setattr(extract_cmd, "extract_path", sometimes_hang)
-    (tmp_path / "a_hang.txt").write_text("x")
+    monkeypatch.setattr(scripted, "behave", staticmethod(sometimes_hang))
+    (tmp_path / "a_hang.txt").write_text(LETTER.read_text())
     (tmp_path / "b_good.txt").write_text(LETTER.read_text())
     out = tmp_path / "o.jsonl"
     t0 = time.perf_counter()
-    res = CliRunner().invoke(app, ["extract", str(tmp_path), "--jsonl", str(out), "--timeout", "2"])
+    args = ["extract", str(tmp_path), "--jsonl", str(out), "--timeout", "2", "--extractor", "scripted"]
+    res = CliRunner().invoke(app, args)
     assert time.perf_counter() - t0 < 10
     assert res.exit_code == 2
     assert "took longer than 2 s" in res.output and "1 extracted" in res.output
@@ -65,13 +90,13 @@ def test_cli_hang_becomes_one_line_and_batch_continues(monkeypatch: pytest.Monke
     assert len(out.read_text().splitlines()) == 1
 
 
-def test_cli_internal_crash_is_reported_not_raised(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    def boom(path: str, *a: object, **k: object) -> None:
+def test_cli_internal_crash_is_reported_not_raised(scripted, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:  # noqa: E501
+    def boom(doc: Document, ledger: object) -> Record:
         raise IndexError("list index out of range")
 
-    monkeypatch.setattr(extract_cmd, "extract_path", boom)
+    monkeypatch.setattr(scripted, "behave", staticmethod(boom))
     log = tmp_path / "run.log"
-    res = CliRunner().invoke(app, ["extract", str(LETTER), "--json", "--log", str(log)])
+    res = CliRunner().invoke(app, ["extract", str(LETTER), "--json", "--log", str(log), "--extractor", "scripted"])
     assert res.exit_code == 2, res.output
     assert res.exception is None or isinstance(res.exception, SystemExit)
     assert "could not be extracted (IndexError: list index out of range)" in res.output
@@ -79,20 +104,13 @@ def test_cli_internal_crash_is_reported_not_raised(monkeypatch: pytest.MonkeyPat
     assert "Traceback" in log.read_text()  # the evidence is kept, in the log file only
 
 
-def test_cli_endpoint_down_is_clear(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    import httpx
-
-    def down(path: str, *a: object, **k: object) -> None:
-        try:
-            raise httpx.ConnectError("[Errno 111] Connection refused")
-        except httpx.ConnectError as exc:
-            raise RuntimeError("retries exhausted") from exc
-
-    monkeypatch.setattr(extract_cmd, "extract_path", down)
+def test_cli_endpoint_down_is_clear(tmp_path: Path) -> None:
+    """The real LLM extractor against a closed local port: one line, nothing written."""
     out = tmp_path / "o.jsonl"
-    res = CliRunner().invoke(app, ["extract", str(LETTER), "--jsonl", str(out)])
+    res = CliRunner().invoke(app, ["extract", str(LETTER), "--jsonl", str(out), "--extractor", "llm", "--model", "m",
+                                   "--base-url", "http://127.0.0.1:9/v1", "--no-cache"])  # fmt: skip
     assert res.exit_code == 2
-    assert "unreachable" in res.output and "nothing written" in res.output
+    assert "model endpoint http://127.0.0.1:9/v1 is unreachable" in res.output
     assert out.read_text() == ""  # no partial record written as if complete
 
 
@@ -110,34 +128,37 @@ def test_time_limit_is_not_swallowed_by_except_exception() -> None:
     assert attempts == 1
 
 
-def test_log_carries_model_tokens_when_the_llm_ledger_has_them(tmp_path: Path) -> None:
-    costs = pytest.importorskip("imr_assist.llm.costs")
-    costs.LEDGER.clear()
-    costs.LEDGER.record("000_ab6402283f960931", costs.Usage(calls=2, items=3, prompt_tokens=1200, completion_tokens=80))
+def test_log_carries_model_tokens_from_the_ledger(scripted, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:  # noqa: E501
+    """The ledger the command hands the extractor is what the log line reads."""
+
+    def book(doc: Document, ledger: Ledger | None) -> Record:
+        record = parse_letter(doc)
+        assert ledger is not None
+        ledger.record(record.letter_id, Usage(calls=2, items=3, prompt_tokens=1200, completion_tokens=80))
+        return record
+
+    monkeypatch.setattr(scripted, "behave", staticmethod(book))
     log = tmp_path / "run.log"
-    try:
-        res = CliRunner().invoke(app, ["extract", str(LETTER), "--json", "--log", str(log)])
-    finally:
-        costs.LEDGER.clear()
+    args = ["extract", str(LETTER), "--json", "--log", str(log), "--extractor", "scripted", "--stats"]
+    res = CliRunner().invoke(app, args)
     assert res.exit_code == 0, res.output
     line = r"ok, 3 items in \d+\.\d+ s; model: 3 items, 2 calls .*1200 prompt \+ 80 completion"
     assert re.search(line, log.read_text())
+    assert "total (1 letters): 3 items, 2 calls" in res.output  # --stats reads the same ledger
 
 
-def test_batch_stops_early_when_the_endpoint_stays_down(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    from imr_assist.errors import InputError
-
+def test_batch_stops_early_when_the_endpoint_stays_down(scripted, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:  # noqa: E501
     calls: list[str] = []
 
-    def down(path: str, *a: object, **k: object) -> None:
-        calls.append(path)
-        raise InputError(f"{path}: model endpoint http://127.0.0.1:9/v1 is unreachable (Connection refused)")
+    def down(doc: Document, ledger: object) -> Record:
+        calls.append(doc.source)
+        raise EndpointUnreachable("model endpoint http://127.0.0.1:9/v1 is unreachable (Connection refused)")
 
-    monkeypatch.setattr(extract_cmd, "extract_path", down)
+    monkeypatch.setattr(scripted, "behave", staticmethod(down))
     for i in range(6):
-        (tmp_path / f"{i}.txt").write_text("x")
+        (tmp_path / f"{i}.txt").write_text(LETTER.read_text())
     out = tmp_path / "o.jsonl"
-    res = CliRunner().invoke(app, ["extract", str(tmp_path), "--jsonl", str(out)])
+    res = CliRunner().invoke(app, ["extract", str(tmp_path), "--jsonl", str(out), "--extractor", "scripted"])
     assert res.exit_code == 2
     assert len(calls) == 3
     assert "endpoint is down, 3 not attempted (rerun to resume)" in " ".join(res.output.split())

@@ -13,12 +13,12 @@ import time
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from imr_assist.assets import bundled_dir
 from imr_assist.errors import InputError
 from imr_assist.layout.parser import parse_letter
-from imr_assist.paths import eval_dir
 from imr_assist.reading import Document
 
-LETTER = (eval_dir() / "letters" / "000_ab6402283f960931.txt").read_text(encoding="utf-8")
+LETTER = (bundled_dir("letters") / "000_ab6402283f960931.txt").read_text(encoding="utf-8")
 PER_CALL_S = 5.0
 
 FRAGMENTS = [

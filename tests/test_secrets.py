@@ -8,13 +8,13 @@ import shutil
 from pathlib import Path
 
 import pytest
+from secrets_scan import scan_paths, scan_text
 
 from imr_assist.logging_setup import redact_secrets, setup_logging
-from imr_assist.paths import repo_root
-from imr_assist.privacy.credentials import get_api_key, mask
-from imr_assist.privacy.secrets import scan_paths, scan_text
+from imr_assist.model.keys import find_key, mask
+from imr_assist.settings import Settings
 
-CASSETTES = repo_root() / "cassettes"
+CASSETTES = Path(__file__).resolve().parent.parent / "cassettes"
 
 CLEAN_CASSETTE = """interactions:
 - request:
@@ -77,12 +77,12 @@ def test_scanner_catches_a_planted_secret_in_a_copy(tmp_path: Path, planted: str
 
 
 def test_key_from_environment_only(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("IMR_ASSIST_API_KEY", raising=False)
     monkeypatch.setenv("OPENAI_API_KEY", "sk-envkey0123456789abcdef")
-    assert get_api_key() == "sk-envkey0123456789abcdef"
+    assert find_key(Settings.resolve().api_key, "OPENAI_API_KEY") == "sk-envkey0123456789abcdef"
     monkeypatch.setenv("IMR_ASSIST_API_KEY", "  sk-ownkey0123456789abcdef ")
-    assert get_api_key() == "sk-ownkey0123456789abcdef"
-    assert "0123" not in mask(get_api_key()) and mask(None) == "(none)"
+    key = find_key(Settings.resolve().api_key, "OPENAI_API_KEY")
+    assert key == "sk-ownkey0123456789abcdef"
+    assert "0123" not in mask(key) and mask(None) == "(none)"
 
 
 def test_logs_never_carry_keys(tmp_path: Path) -> None:

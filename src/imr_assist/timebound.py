@@ -13,11 +13,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from .errors import InputError
-
-
-class LetterTimeout(InputError):
-    """One letter took longer than the allowed time; the batch carries on without it."""
+from .errors import LetterTimeout
 
 
 class _Expired(BaseException):

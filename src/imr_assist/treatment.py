@@ -28,7 +28,7 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel, Field
 
-from .paths import DATA_DIR
+from .assets import DATA_DIR
 
 #: kind_score at and above which two decisions are the same kind of treatment.
 SAME_KIND = 0.6
@@ -51,10 +51,16 @@ class TreatmentKey(BaseModel):
 
 
 class _Keyable(Protocol):
-    request: str
-    category: str
-    generic_name: str | None
-    drug_class: str | None
+    """What a key is read from: an `Item` or an `IndexedDecision` (read-only fields)."""
+
+    @property
+    def request(self) -> str: ...
+    @property
+    def category(self) -> str: ...
+    @property
+    def generic_name(self) -> str | None: ...
+    @property
+    def drug_class(self) -> str | None: ...
 
 
 @dataclass(frozen=True)
@@ -128,7 +134,7 @@ def core_request(request: str) -> str:
 
 def treatment_key(item: _Keyable) -> TreatmentKey:
     """The treatment key of an `Item` (or anything with request/category/generic_name/drug_class)."""
-    return key_from_request(item.request, getattr(item, "category", None), item.generic_name, item.drug_class)
+    return key_from_request(item.request, item.category, item.generic_name, item.drug_class)
 
 
 @lru_cache(maxsize=65536)
@@ -332,8 +338,9 @@ def key_filters(key: TreatmentKey) -> list[dict[str, Any]]:
     generic, then by each active drug of a combination, then class; services by family in a
     compatible region (where the region decides), then by family. Together they hold every
     decision `same_kind` accepts. [] when the key says nothing."""
+    out: list[dict[str, Any]] = []
     if key.kind == "medicine":
-        out = [{"generic_name": key.generic_name}] if key.generic_name else []
+        out += [{"generic_name": key.generic_name}] if key.generic_name else []
         parts = sorted(_components(key.generic_name))
         if len(parts) > 1 or (parts and parts[0] != key.generic_name):  # a combination: each active drug
             out += [{"generic_name": p} for p in parts]
@@ -341,7 +348,6 @@ def key_filters(key: TreatmentKey) -> list[dict[str, Any]]:
             out.append({"drug_class": key.drug_class})
         return out
     if key.kind == "service" and key.family:
-        out = []
         if key.region_decides and key.regions:
             out.append({"family": key.family, "regions_any": _near(key.regions)})
         out.append({"family": key.family})

@@ -1,6 +1,8 @@
 """The `imr-assist` command line: one module per command, each exposing `register(app)`.
 
-Adding a command is adding a file here; nothing else needs editing.
+Adding a command is adding a file here; nothing else needs editing. Errors the library
+raises on purpose (`ImrAssistError`) become one `error:` line and exit code 2 here, in
+`_Group.invoke`, for every command: commands do not catch them one by one.
 """
 
 from __future__ import annotations
@@ -8,20 +10,36 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import sys
+from typing import Any
 
 import typer
+from typer.core import TyperGroup
 
-from ..errors import InputError
+from ..errors import ImrAssistError
+
+_SKIP = {"common"}
+
+
+class _Group(TyperGroup):
+    """Runs a command; a library error is printed as one line and exits 2."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ImrAssistError as exc:
+            from .common import fail
+
+            raise fail(str(exc)) from None
+
 
 app = typer.Typer(
     name="imr-assist",
+    cls=_Group,
     help="Read California workers' compensation IMR determination letters.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-
-_SKIP = {"common"}
 
 
 @app.callback()
@@ -43,12 +61,9 @@ _load_commands()
 
 
 def main() -> None:
-    """Console entry point: user errors become one line on stderr and exit code 2."""
+    """Console entry point."""
     try:
         app()
-    except InputError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        sys.exit(2)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         sys.exit(130)

@@ -17,33 +17,37 @@ def register(app: typer.Typer) -> None:
         letter: Annotated[str, typer.Argument(help="IMR letter: .txt or .pdf, or '-' for stdin")],
         kind: Annotated[str, typer.Option("--kind", "-k", help="resubmission (new request) | appeal (WCAB)")],
         item: Annotated[int | None, typer.Option("--item", "-i", help="only this item (1-based)")] = None,
-        db: Annotated[str | None, typer.Option("--db", help="decision index; default: the bundled demo index")] = None,
+        db: Annotated[str | None, typer.Option("--db", help="decision index (or IMR_ASSIST_DB); default: the bundled demo index")] = None,  # noqa: E501
         model: Annotated[str | None, typer.Option("--model", "-m", help="polish the draft with this model")] = None,
+        redact: Annotated[bool | None, typer.Option("--redact/--no-redact", help="with --model: mask names, claim numbers, phones, emails, addresses and birth dates before text goes to the model (default: on for remote endpoints, off for localhost)")] = None,  # noqa: E501
         fmt: Annotated[str, typer.Option("--format", "-f", help="md | txt | html (self-contained)")] = "md",
         output: Annotated[Path | None, typer.Option("--output", "-o", help="write the draft to this file")] = None,
     ) -> None:
         """Draft a resubmission rationale or a WCAB appeal checklist for the upheld items."""
+        from ..demo_index import open_decision_index
         from ..drafting import render_draft
         from ..drafting.build import KINDS
-        from ..drafting.similar import open_decision_index
+        from ..settings import Settings
         from .common import fail
 
         kind = kind.lower()
         if kind not in KINDS:
             raise fail(f"--kind {kind}: use one of {', '.join(KINDS)}")
         fmt = check_format(fmt)
+        settings = Settings.resolve(db=db, redact=redact)
         complete = None
         if model is not None:
-            from ..drafting.polish import instructor_completer, polish_available, resolve_config
+            from ..drafting.polish import model_completer
+            from ..model import open_model
 
-            if not polish_available():
-                raise fail("--model: the LLM client (imr_assist.llm) is not installed; omit --model")
-            complete = instructor_completer(resolve_config(model))
+            llm = open_model(settings.replace(model=model))
+            err_console.print(llm.config.redaction_note(redact), highlight=False)
+            complete = model_completer(llm)
         record, text = read_letter(letter)
         if kind == "appeal":
             result = render_draft(record, text, kind, item=item, fmt=fmt)
         else:
-            with open_decision_index(db) as index:
+            with open_decision_index(settings.db) as index:
                 result = render_draft(record, text, kind, item=item, index=index, fmt=fmt)
         if complete is not None:
             from ..drafting.polish import polish

@@ -4,28 +4,38 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable, Iterator
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from ..errors import InputError
+from ..batch import source_key
+from ..pipeline import Pipeline, default_timeout, open_extractor
+from ..schema import Record
+from ..settings import Settings
 from .common import err_console, expand_paths, fail
+
+DEFAULT_DB = "imr.db"
 
 
 def register(app: typer.Typer) -> None:
     @app.command()
     def index(
         paths: Annotated[list[str], typer.Argument(help="Letters (.txt/.pdf), folders, globs, or `extract --jsonl` files.")],  # noqa: E501
-        db: Annotated[str, typer.Option("--db", envvar="IMR_ASSIST_DB", help="SQLite file, or postgresql://user@host/dbname.")] = "imr.db",  # noqa: E501
+        db: Annotated[str | None, typer.Option("--db", help="SQLite file, or postgresql://user@host/dbname (or IMR_ASSIST_DB; default imr.db).")] = None,  # noqa: E501
         embed: Annotated[bool | None, typer.Option("--embed/--no-embed", help="Store sentence embeddings (default: when the [embed] extra is installed).")] = None,  # noqa: E501
         resume: Annotated[bool, typer.Option("--resume/--no-resume", help="Skip letter files already indexed from the same path (default on).")] = True,  # noqa: E501
         extractor: Annotated[str, typer.Option(help="Extractor for letters (rules is offline).")] = "rules",
+        timeout: Annotated[float | None, typer.Option(help="Give up on a letter after this many seconds (0: no limit; default 60, 600 with a model).")] = None,  # noqa: E501
     ) -> None:
         """Index decided items; re-indexing a letter replaces its rows."""
-        from ..index import index_paths, is_postgres_url, open_index
+        from ..index import index_records, is_postgres_url, open_index
         from ..index.records import is_jsonl
 
+        settings = Settings.resolve(db=db)
+        target = settings.db or DEFAULT_DB
         files: list[str] = []
         for p in paths:  # expand_paths drops .jsonl inside folders, so keep them explicitly
             if is_jsonl(p):
@@ -39,9 +49,11 @@ def register(app: typer.Typer) -> None:
         missing = [f for f in files if f != "-" and not is_jsonl(f) and not os.path.exists(f)]
         if missing and len(missing) == len(files):
             raise fail(f"{missing[0]}: no such file")
+        limit = default_timeout(extractor) if timeout is None else timeout
+        pipeline = Pipeline(open_extractor(extractor, settings), limit)
         embedder = "auto" if embed is None else ("minilm" if embed else "none")
         try:
-            ix = open_index(db, embedder=embedder, create=True)
+            ix = open_index(target, embedder=embedder, create=True)
         except ImportError:
             raise fail("--embed needs the [embed] extra: pip install 'imr-assist[embed]'") from None
         failures: list[str] = []
@@ -51,24 +63,25 @@ def register(app: typer.Typer) -> None:
             console=err_console, disable=len(files) < 20, transient=True,
         )  # fmt: skip
         try:
+            done = set(ix.indexed_sources()) if resume else set()
+            todo = [f for f in files if is_jsonl(f) or source_key(f) not in done]
+            skipped = len(files) - len(todo)
+
+            def on_error(msg: str) -> None:
+                failures.append(msg)
+                progress.console.print(f"[red]error:[/red] {escape(msg)}", highlight=False, soft_wrap=True)
+
             with progress:
-                task = progress.add_task("index", total=len(files))
-
-                def on_error(msg: str) -> None:
-                    failures.append(msg)
-                    progress.console.print(f"[red]error:[/red] {msg}", highlight=False, soft_wrap=True)
-
-                letters, decisions, skipped = index_paths(
-                    ix, files, resume=resume, on_error=on_error, extractor=extractor,
-                    progress=lambda done, total: progress.update(task, completed=done, total=total),
-                )  # fmt: skip
+                task = progress.add_task("index", total=len(todo))
+                records = _records(todo, pipeline, on_error)
+                letters, decisions = index_records(
+                    ix, records, progress=lambda seen: progress.update(task, completed=seen)
+                )
             total = ix.count()
             vectors = "with vectors" if ix.has_vectors() else "lexical only"
-        except InputError as exc:
-            raise fail(str(exc)) from None
         finally:
             ix.close()
-        where = db if not is_postgres_url(db) else db.split("@")[-1]
+        where = target if not is_postgres_url(target) else target.split("@")[-1]
         rate = decisions / max(time.perf_counter() - t0, 1e-9)
         err_console.print(
             f"indexed {letters} letters, {decisions} decisions ({rate:.0f}/s) into {where}; "
@@ -77,3 +90,23 @@ def register(app: typer.Typer) -> None:
         )
         if failures:
             raise typer.Exit(2)
+
+
+def _records(files: list[str], pipeline: Pipeline, on_error: Callable[[str], None]) -> Iterator[Record]:
+    """Records from `extract --jsonl` files as they are, and from letters through the pipeline."""
+    from ..index.records import is_jsonl, read_jsonl
+
+    for f in files:
+        if is_jsonl(f):
+            for _, rec in read_jsonl(f):
+                if isinstance(rec, Record):
+                    yield rec
+                else:
+                    on_error(str(rec))
+            continue
+        result = pipeline.run(f)
+        if result.record is None:
+            on_error(result.error or f)
+            continue
+        result.record.source = source_key(f)
+        yield result.record

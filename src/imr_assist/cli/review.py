@@ -6,8 +6,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
-from ..errors import InputError
 from .common import console, err_console, expand_paths, fail
 
 
@@ -26,14 +26,11 @@ def review(
     ] = "rules",
 ) -> None:
     """Write a self-contained HTML page per letter: the text with each value's evidence highlighted."""
-    from ..evaluation.runner import load_extractor
+    from ..pipeline import Pipeline, default_timeout, open_extractor
     from ..review.pages import write_batch, write_review  # lazy: keeps other commands' start-up lean
 
-    try:
-        load_extractor(extractor)  # an unknown or unconfigured extractor fails once, up front
-        letters = expand_paths(paths)
-    except InputError as exc:
-        raise fail(str(exc)) from None
+    pipeline = Pipeline(open_extractor(extractor), default_timeout(extractor))  # fails once, up front
+    letters = expand_paths(paths)
     if not letters:
         raise fail("no letters found in the given paths")
     batch = len(letters) > 1 or any(Path(p).is_dir() for p in paths)
@@ -46,9 +43,7 @@ def review(
 
     if not as_folder:
         try:
-            page = write_review(letters[0], target, extractor)
-        except InputError as exc:
-            raise fail(str(exc)) from None
+            page = write_review(letters[0], target, pipeline)
         except OSError as exc:
             raise fail(f"cannot write {target}: {exc.strerror or exc}") from None
         console.print(f"review: {page}", highlight=False)
@@ -56,12 +51,12 @@ def review(
 
     def progress(path: str, page: Path | None, error: str | None) -> None:
         if error:
-            err_console.print(f"[red]error:[/red] {error}", highlight=False, soft_wrap=True)
+            err_console.print(f"[red]error:[/red] {escape(error)}", highlight=False, soft_wrap=True)
         else:
             console.print(f"  {page}", highlight=False)
 
     try:
-        result = write_batch(letters, target, extractor, on_letter=progress)
+        result = write_batch(letters, target, pipeline, on_letter=progress)
     except OSError as exc:
         raise fail(f"cannot write into {target}: {exc.strerror or exc}") from None
     console.print(

@@ -7,7 +7,6 @@ from typing import Annotated
 
 import typer
 
-from ..paths import repo_root
 from ..schema_export import write_schemas
 from .common import console
 
@@ -15,8 +14,8 @@ from .common import console
 def register(app: typer.Typer) -> None:
     @app.command()
     def schema(
-        out: Annotated[Path | None, typer.Option(help="Folder to write *.schema.json into.")] = None,
+        out: Annotated[Path, typer.Option(help="Folder to write *.schema.json into.")] = Path("schemas"),
     ) -> None:
         """Write schemas/*.schema.json from the record models."""
-        for path in write_schemas(out or repo_root() / "schemas"):
+        for path in write_schemas(out):
             console.print(f"wrote {path}", highlight=False)

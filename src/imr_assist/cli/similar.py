@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -12,13 +12,17 @@ from rich.table import Table
 from ..errors import InputError
 from .common import console, fail
 
+if TYPE_CHECKING:
+    from ..index.models import SimilarHit
+
 Opt = typer.Option
 
 
 def _load_letter(path: str):
     from pydantic import ValidationError
 
-    from ..api import extract_path
+    from ..extractors.rules import RulesExtractor
+    from ..pipeline import Pipeline
     from ..schema import Record
 
     if path.lower().endswith(".json"):
@@ -28,10 +32,10 @@ def _load_letter(path: str):
             raise InputError(f"{path}: cannot open ({exc.strerror or exc})") from None
         except (ValueError, ValidationError):
             raise InputError(f"{path}: not an extracted record (JSON from `imr-assist extract --json`)") from None
-    return extract_path(path)
+    return Pipeline(RulesExtractor()).one(path)[1]
 
 
-def _table(title: str, hits, explain: bool = False) -> Table:
+def _table(title: str, hits: list[SimilarHit], explain: bool = False) -> Table:
     table = Table(title=title, title_justify="left", show_lines=True)
     last = "why it ranks here" if explain else "matching sentence"
     for col in ("#", "id", "decision", "request", "treatment", "score", last):
@@ -81,12 +85,13 @@ def register(app: typer.Typer) -> None:
         explain: Annotated[bool, Opt("--explain", help="Show why each decision ranks where it does.")] = False,
         mode: Annotated[str, Opt(help="hybrid | lexical | vector")] = "hybrid",
         as_json: Annotated[bool, Opt("--json", help="Print JSON: a list of {item, request, hits}.")] = False,
-        db: Annotated[str | None, Opt("--db", envvar="IMR_ASSIST_DB", help="Index file or postgresql:// URL (default: the bundled demo index).")] = None,  # noqa: E501
+        db: Annotated[str | None, Opt("--db", help="Index file or postgresql:// URL (or IMR_ASSIST_DB; default: the bundled demo index).")] = None,  # noqa: E501
     ) -> None:
         """Rank past decisions by similarity to a letter's items or to a query."""
-        from ..index import open_index
+        from ..demo_index import open_decision_index
         from ..index.base import MODES
         from ..index.options import make_filters
+        from ..settings import Settings
         from ..treatment import key_from_request, treatment_key
 
         if (letter is None) == (query is None):
@@ -97,40 +102,37 @@ def register(app: typer.Typer) -> None:
             raise fail("-k must be at least 1")
         if mode not in MODES:
             raise fail(f"--mode must be one of {', '.join(MODES)}")
-        try:
-            filters = make_filters(decision, drug_class, generic, category, guideline, reason, specialty,
-                                   family, region)
-            groups = []
-            with open_index(db, embedder="none" if mode == "lexical" else "auto") as ix:
-                if mode == "vector" and not ix.has_vectors():
-                    raise InputError("this index has no vectors (index with --embed, needs the [embed] extra)")
-                if query is not None:
-                    if not query.strip():
-                        raise InputError("--query is empty")
-                    hits = ix.search(query, k, filters, mode=mode)
-                    groups.append((None, query, hits, "" if hits else _none_line(ix, key_from_request(query), filters)))
-                else:
-                    record = _load_letter(letter)
-                    if not record.items:
-                        raise InputError(f"{letter}: no decided items found")
-                    numbers = range(1, len(record.items) + 1)
-                    if item is not None:
-                        if not 1 <= item <= len(record.items):
-                            raise InputError(f"--item {item}: the letter has {len(record.items)} item(s)")
-                        numbers = [item]
-                    for n in numbers:
-                        it = record.items[n - 1]
-                        hits = ix.similar_to_item(it, record, k, filters, mode=mode)
-                        groups.append((n, it.request, hits, "" if hits else _none_line(ix, treatment_key(it), filters)))
-        except InputError as exc:
-            raise fail(str(exc)) from None
+        filters = make_filters(decision, drug_class, generic, category, guideline, reason, specialty, family, region)
+        groups: list[tuple[int | None, str, list[SimilarHit], str]] = []  # (item, text, hits, why none)
+        db_path = Settings.resolve(db=db).db
+        with open_decision_index(db_path, embedder="none" if mode == "lexical" else "auto") as ix:
+            if mode == "vector" and not ix.has_vectors():
+                raise InputError("this index has no vectors (index with --embed, needs the [embed] extra)")
+            if query is not None:
+                if not query.strip():
+                    raise InputError("--query is empty")
+                hits = ix.search(query, k, filters, mode=mode)
+                groups.append((None, query, hits, "" if hits else _none_line(ix, key_from_request(query), filters)))
+            elif letter is not None:
+                record = _load_letter(letter)
+                if not record.items:
+                    raise InputError(f"{letter}: no decided items found")
+                numbers = list(range(1, len(record.items) + 1))
+                if item is not None:
+                    if not 1 <= item <= len(record.items):
+                        raise InputError(f"--item {item}: the letter has {len(record.items)} item(s)")
+                    numbers = [item]
+                for n in numbers:
+                    it = record.items[n - 1]
+                    hits = ix.similar_to_item(it, record, k, filters, mode=mode)
+                    groups.append((n, it.request, hits, "" if hits else _none_line(ix, treatment_key(it), filters)))
         if as_json:
-            out = [{"item": n, "request" if n else "query": text, "hits": [h.model_dump(mode="json") for h in hits],
-                    **({"none": none} if none else {})} for n, text, hits, none in groups]  # fmt: skip
+            out = [{"item": g, "request" if g else "query": text, "hits": [h.model_dump(mode="json") for h in hits],
+                    **({"none": none} if none else {})} for g, text, hits, none in groups]  # fmt: skip
             print(json.dumps(out, indent=2, ensure_ascii=False))
             return
-        for n, text, hits, none in groups:
-            title = f"item {n}: {text}" if n else f"query: {text}"
+        for group, text, hits, none in groups:
+            title = f"item {group}: {text}" if group else f"query: {text}"
             if not hits:
                 console.print(f"{title}\n  {none}", highlight=False)
             else:

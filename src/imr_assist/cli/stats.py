@@ -8,17 +8,16 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from ..errors import InputError
-from .common import console, fail
+from .common import console
 
 Opt = typer.Option
 
 
 def _table(title: str, rows) -> Table:
     t = Table(title=title, title_justify="left")
-    for col, just in (("value", "left"), ("decisions", "right"), ("overturned", "right"), ("upheld", "right"),
-                      ("overturn rate", "right")):  # fmt: skip
-        t.add_column(col, justify=just, overflow="fold")
+    t.add_column("value", justify="left", overflow="fold")
+    for col in ("decisions", "overturned", "upheld", "overturn rate"):
+        t.add_column(col, justify="right", overflow="fold")
     for r in rows:
         t.add_row(r.key, str(r.total), str(r.overturned), str(r.upheld), f"{r.overturn_rate:.0%}")
     return t
@@ -38,19 +37,16 @@ def register(app: typer.Typer) -> None:
         region: Annotated[str | None, Opt(help="body region (knee, lumbar, shoulder…)")] = None,
         top: Annotated[int, Opt(help="Rows per table (0: all).")] = 15,
         as_json: Annotated[bool, Opt("--json", help="Print the full statistics as JSON.")] = False,
-        db: Annotated[str | None, Opt("--db", envvar="IMR_ASSIST_DB", help="Index file or postgresql:// URL (default: the bundled demo index).")] = None,  # noqa: E501
+        db: Annotated[str | None, Opt("--db", help="Index file or postgresql:// URL (or IMR_ASSIST_DB; default: the bundled demo index).")] = None,  # noqa: E501
     ) -> None:
         """Counts and overturn rates by generic name, drug class, treatment family, guideline page and denial reason."""
-        from ..index import open_index
+        from ..demo_index import open_decision_index
         from ..index.options import make_filters
+        from ..settings import Settings
 
-        try:
-            filters = make_filters(decision, drug_class, generic, category, guideline, reason, specialty,
-                                   family, region)
-            with open_index(db, embedder="none") as ix:
-                st = ix.stats(filters, top=None if as_json or top <= 0 else top)
-        except InputError as exc:
-            raise fail(str(exc)) from None
+        filters = make_filters(decision, drug_class, generic, category, guideline, reason, specialty, family, region)
+        with open_decision_index(Settings.resolve(db=db).db, embedder="none") as ix:
+            st = ix.stats(filters, top=None if as_json or top <= 0 else top)
         if as_json:
             print(json.dumps(st.model_dump(mode="json"), indent=2))
             return

@@ -17,12 +17,13 @@ FORMATS = ("md", "txt", "html")
 
 
 def read_letter(letter: str):
-    """Read and extract one letter; returns (record, text as read). Raises InputError."""
-    from ..api import extract_document
-    from ..reading import read_document
+    """Read and extract one letter (rules extractor, time-bounded); returns (record, text as
+    read). Raises the letter's `ImrAssistError`."""
+    from ..extractors.rules import RulesExtractor
+    from ..pipeline import Pipeline
 
-    doc = read_document(letter)
-    return extract_document(doc), doc.text
+    doc, record = Pipeline(RulesExtractor()).one(letter)
+    return record, doc.text
 
 
 def check_format(fmt: str) -> str:

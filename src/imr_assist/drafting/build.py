@@ -50,7 +50,7 @@ def letter_label(record: Record) -> str:
 
 def _reasons(item: Item) -> list[dict[str, Any]]:
     blocks = reason_blocks()
-    codes = list(item.denial_reasons) or (["unclassified"] if item.decision == "upheld" else [])
+    codes: list[str] = list(item.denial_reasons) or (["unclassified"] if item.decision == "upheld" else [])
     return [{"code": c, **blocks[c]} for c in codes]
 
 
@@ -103,7 +103,9 @@ def finish_draft(
 def render_summary(record: Record, letter_text: str, fmt: str = "md") -> DraftResult:
     """The plain-language summary for the injured worker (every item, grade-8 wording)."""
     numbers = _select(record, None, ("upheld", "overturned"))
-    items = [{"n": n, "item": record.items[n - 1], "reasons": _reasons(record.items[n - 1])} for n in numbers]
+    items: list[dict[str, Any]] = [
+        {"n": n, "item": record.items[n - 1], "reasons": _reasons(record.items[n - 1])} for n in numbers
+    ]
     ctx = {"label": letter_label(record), "record": record, "items": items, "deadline": _deadline(record),
            "any_upheld": any(i["item"].decision == "upheld" for i in items)}  # fmt: skip
     body = render_markdown("summary.md.j2", glossary=[], **ctx)

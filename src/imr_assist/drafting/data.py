@@ -9,7 +9,7 @@ import sys
 from functools import lru_cache
 from typing import Any
 
-from ..paths import prompts_dir
+from ..assets import prompt_bytes
 from ..schema import DENIAL_REASONS
 
 if sys.version_info >= (3, 11):
@@ -19,8 +19,7 @@ else:  # pragma: no cover
 
 
 def _load(name: str) -> dict[str, Any]:
-    with open(prompts_dir() / name, "rb") as fh:
-        return tomllib.load(fh)
+    return tomllib.loads(prompt_bytes(name).decode("utf-8"))
 
 
 @lru_cache(maxsize=1)

@@ -1,34 +1,41 @@
 """Optional LLM polish of a checked draft (`draft --model M`).
 
 The deterministic draft plus the letter (and the cited decisions) go through
-`prompts/draft_polish_system.j2` / `prompts/draft_polish.j2` via instructor into a typed
+`prompts/draft_polish_system.j2` / `prompts/draft_polish.j2` through the model gateway into a typed
 `PolishedDraft`: sections, each sentence carrying the ids of the sources it relies on.
 The validator rejects a sentence that cites nothing, cites an unknown id, or writes a
-number or date absent from the sources it cites; instructor sends the error back to the
+number or date absent from the sources it cites; the gateway sends the error back to the
 model (`max_retries` re-asks). The result is rendered with item headings taken from the
 record (the model never states a decision), then the same faithfulness checks run. If
 validation keeps failing, or the checks fail, the deterministic draft is returned with a
 notice: a polish never replaces a checked draft with an unchecked one.
 
-Endpoint, key, mode and cassette settings come from the shared `imr_assist.llm.config`
-(`IMR_ASSIST_CASSETTES` replays recorded exchanges offline).
+The model is asked through the gateway (`imr_assist.model`), like the extractors: the
+letter is redacted for a remote endpoint, transport failures are retried, usage is
+counted, and `IMR_ASSIST_CASSETTES` replays recorded exchanges offline. The validators read
+the model's sentences and source ids through `context["restore"]`, so a placeholder the
+model copied counts as the value it stands for.
 """
 
 from __future__ import annotations
 
-import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from pydantic import BaseModel, Field, ValidationInfo, field_validator, model_validator
 
+from ..errors import AnswerRejected
 from ..index.models import IndexedDecision
 from ..schema import Record
 from .build import DraftResult, finish_draft, letter_label
 from .checks import PLACEHOLDER, dates_in, numbers_in, strip_dates
 from .data import allowed_numbers
 from .render import environment, render_markdown
+
+if TYPE_CHECKING:
+    from ..model import Model
 
 SYSTEM_TEMPLATE = "draft_polish_system.j2"
 USER_TEMPLATE = "draft_polish.j2"
@@ -44,6 +51,7 @@ class PolishedSentence(BaseModel):
     def _cites_known_sources(cls, sources: list[str], info: ValidationInfo) -> list[str]:
         ctx = info.context or {}
         known = ctx.get("sources", {})
+        sources = [_restore(info)(s) for s in sources]
         if not sources:
             raise ValueError("every sentence must cite at least one source id")
         unknown = [s for s in sources if s not in known]
@@ -53,10 +61,10 @@ class PolishedSentence(BaseModel):
 
     @field_validator("text")
     @classmethod
-    def _not_empty(cls, text: str) -> str:
+    def _not_empty(cls, text: str, info: ValidationInfo) -> str:
         if not text.strip():
             raise ValueError("empty sentence")
-        return " ".join(text.split())
+        return " ".join(_restore(info)(text).split())
 
     @model_validator(mode="after")
     def _numbers_and_dates_in_sources(self, info: ValidationInfo) -> PolishedSentence:
@@ -73,6 +81,16 @@ class PolishedSentence(BaseModel):
                 f"which its sources {self.sources} do not contain"
             )
         return self
+
+
+def _restore(info: ValidationInfo) -> Callable[[str], str]:
+    """The gateway's way back from placeholders to the letter's values (identity without one)."""
+    restore = (info.context or {}).get("restore")
+    return restore if callable(restore) else _same
+
+
+def _same(text: str) -> str:
+    return text
 
 
 def _strip(text: str) -> str:
@@ -142,7 +160,7 @@ def polish(
     context = {"sources": source_texts(letter_text, draft.cited), "name": name, "item_numbers": item_numbers}
     try:
         answer = complete(messages_for(draft, record, item_numbers), context)
-    except ModelRejected as exc:
+    except AnswerRejected as exc:
         return PolishOutcome(draft, False, f"model polish rejected ({exc}); showing the checked draft")
     wanted = set(item_numbers)
     got = {s.item for s in answer.sections if s.item is not None}
@@ -164,79 +182,12 @@ def polish(
     return PolishOutcome(polished, True, "polished by the model; every sentence cites its sources")
 
 
-class ModelRejected(Exception):
-    """The model's answers kept failing validation after every re-ask."""
-
-
-def resolve_config(model: str | None):
-    """The shared LLM settings (`imr_assist.llm.config`) for `--model`: endpoint, key, mode, cassettes."""
-    from ..llm.config import LLMConfig
-
-    return LLMConfig.resolve(model=model)
-
-
-def instructor_completer(cfg: Any, http_client: Any = None) -> Completer:
-    """A `Completer` over instructor with the shared config; `http_client` lets tests stub HTTP."""
-    from ..llm.cassettes import cassette_path, use_cassette
-    from ..llm.client import _MODES, EndpointError, classify
-
-    model = cfg.model
+def model_completer(model: Model) -> Completer:
+    """A `Completer` that asks `model` through the gateway (redaction, retries, usage,
+    cassettes under the session `draft-polish-<name>`)."""
 
     def complete(messages: list[dict[str, str]], context: dict[str, Any]) -> PolishedDraft:
-        import instructor
-        import openai
-
-        api = openai.OpenAI(
-            base_url=cfg.base_url, api_key=cfg.key(), timeout=cfg.timeout, max_retries=0, http_client=http_client
-        )
-        client = instructor.from_openai(api, mode=getattr(instructor.Mode, _MODES[cfg.mode]))
-        extra: dict[str, Any] = {}
-        if cfg.mode == "llamacpp":
-            schema = PolishedDraft.model_json_schema()
-            extra = {"extra_body": {"response_format": {"type": "json_object", "schema": schema}}}
-        name = f"draft-polish-{context.get('name', 'draft')}"
-        cassette = cassette_path(cfg.cassette_dir, name) if cfg.cassette_dir else None
-        quiet = logging.getLogger("instructor")  # it logs each failed attempt; we report one line
-        level = quiet.level
-        quiet.setLevel(logging.CRITICAL)
-        try:
-            with use_cassette(cassette, cfg.record_mode):
-                return client.chat.completions.create(
-                    model=cfg.model, messages=messages, response_model=PolishedDraft, max_retries=cfg.max_retries,
-                    temperature=0.0, max_tokens=1024, context=context, **extra,
-                )  # fmt: skip
-        except Exception as exc:
-            kind = classify(exc)
-            where = cfg.base_url or "the OpenAI API"
-            if kind in {"missing", "connect", "auth", "transient"}:
-                why = {"missing": "no recorded answer in the cassette", "connect": "unreachable",
-                       "auth": "API key refused", "transient": "kept failing"}[kind]  # fmt: skip
-                raise EndpointError(f"--model {model}: model endpoint {where}: {why}") from None
-            if type(exc).__name__ in {"InstructorRetryException", "ValidationError", "IncompleteOutputException"}:
-                raise ModelRejected(_reason(exc)) from None
-            if type(exc).__module__.startswith("instructor"):
-                raise ModelRejected(f"{type(exc).__name__}: {str(exc).strip()[:160]}") from None
-            raise
-        finally:
-            quiet.setLevel(level)
+        with model.session(f"draft-polish-{context.get('name', 'draft')}"):
+            return model.ask(messages, PolishedDraft, context, max_tokens=1024).value
 
     return complete
-
-
-def _reason(exc: BaseException) -> str:
-    """The last validation error instructor gave up on, in one short line."""
-    text = str(exc)
-    errors = re.findall(r"Value error, ([^\n]+)", text)
-    attempts = getattr(exc, "n_attempts", None)
-    why = errors[-1] if errors else (text.strip().splitlines() or [type(exc).__name__])[-1]
-    why = why.split(" [type=")[0][:200]
-    return f"after {attempts} attempts: {why}" if attempts else why
-
-
-def polish_available() -> bool:
-    """True when the shared LLM client (imr_assist.llm) is installed in this tree."""
-    try:
-        from ..llm import client, config  # noqa: F401
-    except ImportError:
-        return False
-    return True

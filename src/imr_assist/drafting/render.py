@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Literal
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import Environment, StrictUndefined
 
-from ..paths import prompts_dir
+from ..assets import template_loader
 from .text import long_date
 
 Format = Literal["md", "txt", "html"]
@@ -26,7 +26,7 @@ FORMATS: tuple[str, ...] = ("md", "txt", "html")
 @lru_cache(maxsize=2)
 def environment(html: bool = False) -> Environment:
     env = Environment(
-        loader=FileSystemLoader(str(prompts_dir())),
+        loader=template_loader(),
         undefined=StrictUndefined,
         autoescape=html,
         trim_blocks=True,

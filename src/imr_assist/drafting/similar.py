@@ -130,15 +130,3 @@ def overturned_precedents(index: DecisionIndex, item: Item, record: Record, limi
         found.append(Precedent(d.id, d.request, d.decision_date, cited_finding(d, item), hit.score))
     found.sort(key=lambda p: not p.sentence)  # stable: those with a finding first, rank kept
     return Precedents(found[:limit], counts)
-
-
-def open_decision_index(db: str | None):
-    """Open `db` (a SQLite file or postgresql:// URL), or the bundled demo index when None.
-
-    Uses `imr_assist.index.open_index`: a missing file is an `InputError` (one line, exit 2),
-    and the demo index over the 64 bundled letters is built in the user cache on first use.
-    The caller closes it (it is a context manager).
-    """
-    from ..index import open_index
-
-    return open_index(db)

@@ -15,7 +15,8 @@ from ..errors import InputError
 #: Figures shown in a comparison, in this order (all higher-is-better rates).
 COMPARED_METRICS: tuple[str, ...] = (
     "item_precision", "item_recall", "item_f1", "decision_accuracy", "field_accuracy",
-    "header_accuracy", "list_f1", "credential_f1", "denial_reasons_f1", "grounding",
+    "header_accuracy", "list_f1", "credential_f1", "category_accuracy", "denial_reasons_f1",
+    "upheld_with_reason", "findings_precision", "findings_recall", "findings_f1", "finding_span_exact", "grounding",
 )  # fmt: skip
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import jinja2
 
-from ..paths import prompts_dir
+from ..assets import template_loader
 
 TEMPLATE = "eval_report.md.j2"
 
@@ -52,7 +52,7 @@ def _by_suite(report: dict[str, Any], key: str) -> dict[str, list[dict[str, Any]
 
 def render_markdown(report: dict[str, Any]) -> str:
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(prompts_dir())),
+        loader=template_loader(),
         autoescape=False,
         trim_blocks=True,
         lstrip_blocks=True,

@@ -2,14 +2,14 @@
 a practitioner would want, and does it beat a plain BM25 computed in the same run?
 
 Judgments are not computed by the code being scored: every gold item of the bundled corpus
-carries a kind label written once by hand from its gold request (`eval/retrieval/judgments.json`
+carries a kind label written once by hand from its gold request (`bundled/retrieval/judgments.json`
 says how). Two decisions are *relevant* to each other when their labels match (same generic
 drug; same service; same modality and an overlapping body region where the region decides);
 relevant and with the same decision is grade 2, relevant grade 1, else 0.
 
 * item queries: every gold item whose kind has at least one decision in another letter; the
   query is the extracted item (request, rationale, reasons), its own letter left out;
-* free-text queries: `eval/retrieval/queries.json`, typed as a user would.
+* free-text queries: `bundled/retrieval/queries.json`, typed as a user would.
 
 Metrics per system, averaged over queries: P@5 (share of the top 5 that is relevant), the
 attainable P@5 (min(5, relevant)/5: a kind with 2 precedents can fill only 2 of 5 places) and
@@ -36,13 +36,13 @@ from typing import Any
 
 import numpy as np
 
+from ..assets import bundled_dir, demo_corpus_dir
 from ..errors import InputError
 from ..extractors import Extractor
 from ..index.base import Ranking
 from ..index.lexical import build_bm25
 from ..index.records import decisions_from_record
 from ..index.text import index_tokens, query_terms
-from ..paths import demo_corpus_dir, eval_dir
 from ..reading import read_document
 from ..schema import Record
 from .scorer import pair_items
@@ -75,7 +75,7 @@ class Label:
 
 
 def _load(name: str) -> dict[str, Any]:
-    path = eval_dir() / "retrieval" / name
+    path = bundled_dir("retrieval") / name
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:

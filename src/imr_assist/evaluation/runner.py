@@ -10,53 +10,30 @@ import time
 from datetime import datetime, timezone
 from typing import Any
 
-from ..errors import InputError
-from ..extractors import Extractor, get_extractor
-from ..reading import read_document
+from ..extractors import Extractor
+from ..pipeline import Pipeline, default_timeout, open_extractor
 from .scorer import score_letter, summarize
 from .suites import Suite, resolve
 
 REPORT_VERSION = 1
 
 
-def load_extractor(name: str) -> Extractor:
-    """`get_extractor(name)` as a plain pass-through; failures become one-line InputErrors."""
-    try:
-        return get_extractor(name)
-    except ValueError as exc:
-        raise InputError(str(exc)) from None
-    except ImportError as exc:
-        raise InputError(f"extractor {name!r} is not available ({exc})") from None
-    except Exception as exc:  # a constructor that needs config (model, key) says why
-        raise InputError(f"extractor {name!r} could not start: {_one_line(exc)}") from None
+def run_suite(suite: Suite, pipeline: Pipeline) -> dict[str, Any]:
+    """Score every case of a suite; the dict holds metrics, fields and per-letter detail.
 
-
-def _one_line(exc: BaseException) -> str:
-    msg = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {msg[0]}" if msg else type(exc).__name__
-
-
-def run_suite(suite: Suite, extractor: Extractor) -> dict[str, Any]:
-    """Score every case of a suite; the dict holds metrics, fields and per-letter detail."""
+    A letter the pipeline could not extract (bad input, a model failure, an extractor bug)
+    is a scored total miss with its one-line error."""
     resolve(suite)
     started = time.perf_counter()
     letters: list[dict[str, Any]] = []
     scores = []
     errors = 0
     for case in suite.cases:
-        t0 = time.perf_counter()
-        pred: dict[str, Any] | None = None
-        error: str | None = None
-        text: str | None = None
-        try:
-            doc = read_document(case.letter)
-            text = doc.text
-            pred = extractor.extract(doc).model_dump(mode="json")
-        except InputError as exc:
-            error = str(exc)
-        except Exception as exc:  # the extractor's bug is a scored failure, not a crash
-            error = _one_line(exc)
-        seconds = time.perf_counter() - t0
+        outcome = pipeline.run(case.letter)
+        error = outcome.error
+        text = outcome.document.text if outcome.document is not None else None
+        pred = outcome.record.model_dump(mode="json") if outcome.record is not None else None
+        seconds = outcome.seconds
         score = score_letter(case.gold, pred, text, letter_id=case.letter_id)
         if error is not None:
             errors += 1
@@ -100,6 +77,7 @@ def run_suite(suite: Suite, extractor: Extractor) -> dict[str, Any]:
         "warnings": suite.warnings,
         "metrics": result["metrics"],
         "fields": result["fields"],
+        "reasons": result["reasons"],
         "letters": letters,
     }
 
@@ -108,9 +86,10 @@ def run_eval(
     suites: list[Suite], extractor_name: str, extractor: Extractor | None = None
 ) -> dict[str, Any]:
     """Run every suite with one extractor and return the whole report dict."""
-    ex = extractor if extractor is not None else load_extractor(extractor_name)
+    ex = extractor if extractor is not None else open_extractor(extractor_name)
+    pipeline = Pipeline(ex, default_timeout(extractor_name))
     started = time.perf_counter()
-    results = {s.name: run_suite(s, ex) for s in suites}
+    results = {s.name: run_suite(s, pipeline) for s in suites}
     return {
         "version": REPORT_VERSION,
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),

@@ -9,7 +9,11 @@ Rules (output-contract.md, "Scoring"):
   count as false positives for list fields the letter's gold scores);
 - scalars compare exactly after normalisation; list fields get micro P/R/F1 (and an exact
   match rate); `denial_reasons` is kept out of the aggregate figures (it is judgement);
-- grounding is the share of predicted spans whose text supports the value (`grounding`).
+- grounding is the share of predicted spans whose text supports the value (`grounding`);
+- judgement keys (output-contract.md, denial reasons v2): `denial_reasons` is scored per
+  code too, with the share of predicted upheld items left without a reason; `findings`
+  pair one-to-one by word overlap (`findings.py`) into micro P/R/F1, and each predicted
+  finding's span must hold exactly its text (`finding_span_exact`).
 """
 
 from __future__ import annotations
@@ -20,7 +24,9 @@ from typing import Any
 
 from rapidfuzz import fuzz
 
-from ..schema import ITEM_CONTRACT_FIELDS, Item, Record
+from ..reading import clean
+from ..schema import DENIAL_REASONS, ITEM_CONTRACT_FIELDS, Item, Record
+from .findings import finding_text, pair_findings
 from .grounding import span_supports
 from .normalize import norm_list_item, norm_request, norm_scalar
 
@@ -37,9 +43,9 @@ ITEM_LISTS: tuple[str, ...] = tuple(
     if getattr(Item.model_fields[f].annotation, "__origin__", None) is list
 )
 ITEM_SCALARS: tuple[str, ...] = tuple(f for f in ITEM_CONTRACT_FIELDS if f not in ITEM_LISTS)
-LIST_FIELDS = frozenset(LETTER_LISTS + ITEM_LISTS)
+LIST_FIELDS = frozenset(LETTER_LISTS + ITEM_LISTS + ("findings",))
 #: Reported on their own, kept out of field accuracy and list F1 (they involve judgement).
-JUDGEMENT_FIELDS = frozenset({"denial_reasons"})
+JUDGEMENT_FIELDS = frozenset({"denial_reasons", "findings"})
 #: Lists whose order the contract defines; other lists compare as multisets.
 ORDERED_LISTS = frozenset({"reviewer_pages"})
 HEADER_FIELDS = LETTER_SCALARS + LETTER_LISTS
@@ -77,6 +83,12 @@ class LetterScore:
     fields: dict[str, FieldTally] = field(default_factory=dict)
     pairs: list[tuple[int, int, float]] = field(default_factory=list)
     mismatches: list[dict[str, Any]] = field(default_factory=list)
+    #: per denial-reason code: tp/fp/fn over paired items
+    reason_codes: dict[str, FieldTally] = field(default_factory=dict)
+    upheld_predicted: int = 0
+    upheld_without_reason: int = 0
+    finding_spans: int = 0
+    finding_spans_exact: int = 0
     spans_checked: int = 0
     spans_supported: int = 0
     spans_unchecked: int = 0
@@ -155,6 +167,10 @@ def score_letter(
     pred_items = [it for it in (p.get("items") or []) if isinstance(it, dict)]
     if "items" in gold:
         _score_items(score, gold_items, pred_items, failed)
+        if any("denial_reasons" in g for g in gold_items):
+            upheld = [it for it in pred_items if it.get("decision") == "upheld"]
+            score.upheld_predicted = len(upheld)
+            score.upheld_without_reason = sum(1 for it in upheld if not it.get("denial_reasons"))
 
     if text is not None and not failed:
         _ground(score, p, text)
@@ -178,6 +194,7 @@ def _score_items(
             for name in ITEM_CONTRACT_FIELDS:
                 if name in g:
                     _compare(score, name, g[name], None, True, item=label, record=False)
+            _judge(score, g, {}, label, gi, None, record=False)
             if not failed:
                 score.mismatches.append(
                     _mismatch(
@@ -198,7 +215,8 @@ def _score_items(
                     gold_index=gi,
                     pred_index=pj,
                 )
-    scored_lists = {n for g in gold_items for n in ITEM_LISTS if n in g}
+        _judge(score, g, pred, label, gi, pj, record=not failed)
+    scored_lists = {n for g in gold_items for n in ITEM_LISTS + ("findings",) if n in g}
     used = set(paired.values())
     for pj, pred in enumerate(pred_items):
         if pj in used:
@@ -209,6 +227,53 @@ def _score_items(
         )
         for name in scored_lists:
             score.tally(name).fp += len(pred.get(name) or [])
+        if "denial_reasons" in scored_lists:
+            for code in pred.get("denial_reasons") or []:
+                score.reason_codes.setdefault(code, FieldTally()).fp += 1
+
+
+def _judge(
+    score: LetterScore,
+    gold: dict[str, Any],
+    pred: dict[str, Any],
+    label: str,
+    gold_index: int,
+    pred_index: int | None,
+    record: bool,
+) -> None:
+    """The judgement keys of one gold item: reasons per code, and findings by overlap."""
+    if "denial_reasons" in gold:
+        g_codes, p_codes = set(gold["denial_reasons"] or []), set(pred.get("denial_reasons") or [])
+        for code in g_codes | p_codes:
+            t = score.reason_codes.setdefault(code, FieldTally())
+            t.tp += code in g_codes and code in p_codes
+            t.fp += code in p_codes and code not in g_codes
+            t.fn += code in g_codes and code not in p_codes
+    if "findings" not in gold:
+        return
+    g_texts = [finding_text(f) for f in gold["findings"] or []]
+    p_texts = [finding_text(f) for f in pred.get("findings") or []]
+    pairs = pair_findings(g_texts, p_texts)
+    t = score.tally("findings")
+    t.total += 1
+    t.tp += len(pairs)
+    t.fp += len(p_texts) - len(pairs)
+    t.fn += len(g_texts) - len(pairs)
+    t.correct += len(pairs) == len(g_texts) == len(p_texts)
+    if record and len(pairs) != max(len(g_texts), len(p_texts)):
+        matched_g, matched_p = {i for i, _ in pairs}, {j for _, j in pairs}
+        score.mismatches.append(
+            _mismatch(
+                score.letter_id,
+                label,
+                "findings",
+                [g for i, g in enumerate(g_texts) if i not in matched_g],
+                [p for j, p in enumerate(p_texts) if j not in matched_p],
+                "value",
+                gold_index=gold_index,
+                pred_index=pred_index,
+            )
+        )
 
 
 def _compare(
@@ -278,6 +343,16 @@ def _ground(score: LetterScore, pred: dict[str, Any], text: str) -> None:
     """Check every predicted span, letter-level and per item."""
     owners: list[tuple[dict[str, Any], str | None, int | None]] = [(pred, None, None)]
     owners += [(it, str(it.get("request")), j) for j, it in enumerate(pred.get("items") or [])]
+    for item in pred.get("items") or []:
+        for f in item.get("findings") or []:
+            span = f.get("span") if isinstance(f, dict) else None
+            if not span:
+                continue
+            score.finding_spans += 1
+            a, b = span
+            score.finding_spans_exact += (
+                isinstance(a, int) and isinstance(b, int) and clean(text[a:b]) == clean(finding_text(f))
+            )
     for owner, label, index in owners:
         for key, span in (owner.get("spans") or {}).items():
             value = lookup(owner, key)
@@ -334,7 +409,7 @@ def _sum(fields: dict[str, FieldTally], names: Any) -> FieldTally:
 
 def field_table(fields: dict[str, FieldTally]) -> dict[str, dict[str, Any]]:
     """Per-field figures in contract order (only fields gold scored)."""
-    order = LETTER_SCALARS + LETTER_LISTS + ITEM_CONTRACT_FIELDS
+    order = LETTER_SCALARS + LETTER_LISTS + ITEM_CONTRACT_FIELDS + ("findings",)
     out: dict[str, dict[str, Any]] = {}
     for name in order:
         t = fields.get(name)
@@ -370,7 +445,13 @@ def summarize(scores: list[LetterScore], errors: int = 0) -> dict[str, Any]:
     header = _sum(fields, HEADER_FIELDS)
     lists = _sum(fields, [n for n in scored if n in LIST_FIELDS])
     creds = _sum(fields, CREDENTIAL_FIELDS)
-    denial = _sum(fields, JUDGEMENT_FIELDS)
+    denial = _sum(fields, ["denial_reasons"])
+    findings = fields.get("findings", FieldTally())
+    codes: dict[str, FieldTally] = {}
+    for s in scores:
+        for code, t in s.reason_codes.items():
+            codes.setdefault(code, FieldTally()).add(t)
+    upheld = sum(s.upheld_predicted for s in scores)
     checked = sum(s.spans_checked for s in scores)
     supported = sum(s.spans_supported for s in scores)
     metrics: dict[str, Any] = {
@@ -391,7 +472,7 @@ def summarize(scores: list[LetterScore], errors: int = 0) -> dict[str, Any]:
         "fields_scored": all_fields.total,
         "fields_wrong": all_fields.total - all_fields.correct,
     }
-    for prefix, t in (("list", lists), ("credential", creds), ("denial_reasons", denial)):
+    for prefix, t in (("list", lists), ("credential", creds), ("denial_reasons", denial), ("findings", findings)):
         if t.total or t.tp or t.fp or t.fn:
             p_, r_, f_ = _prf(t.tp, t.fp, t.fn)
             metrics.update({f"{prefix}_precision": p_, f"{prefix}_recall": r_, f"{prefix}_f1": f_})
@@ -400,10 +481,26 @@ def summarize(scores: list[LetterScore], errors: int = 0) -> dict[str, Any]:
                 {f"{prefix}_precision": None, f"{prefix}_recall": None, f"{prefix}_f1": None}
             )
     metrics.update(
+        upheld_without_reason=_rate(sum(s.upheld_without_reason for s in scores), upheld),
+        upheld_with_reason=_rate(upheld - sum(s.upheld_without_reason for s in scores), upheld),
+        category_accuracy=_rate(fields["category"].correct, fields["category"].total) if "category" in fields else None,
+        finding_span_exact=_rate(sum(s.finding_spans_exact for s in scores), sum(s.finding_spans for s in scores)),
         grounding=_rate(supported, checked),
         spans_checked=checked,
         spans_supported=supported,
         spans_unchecked=sum(s.spans_unchecked for s in scores),
         mismatches=sum(len(s.mismatches) for s in scores),
     )
-    return {"metrics": metrics, "fields": field_table(fields)}
+    return {"metrics": metrics, "fields": field_table(fields), "reasons": reason_table(codes)}
+
+
+def reason_table(codes: dict[str, FieldTally]) -> dict[str, dict[str, Any]]:
+    """Per denial-reason code: tp/fp/fn and P/R/F1, in the schema's order."""
+    out: dict[str, dict[str, Any]] = {}
+    for code in DENIAL_REASONS:
+        t = codes.get(code)
+        if t is None:
+            continue
+        p_, r_, f_ = _prf(t.tp, t.fp, t.fn)
+        out[code] = {"tp": t.tp, "fp": t.fp, "fn": t.fn, "precision": p_, "recall": r_, "f1": f_}
+    return out

@@ -13,8 +13,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from ..assets import bundled_dir, demo_corpus_dir
 from ..errors import InputError
-from ..paths import demo_corpus_dir, eval_dir
 from ..schema import Record
 
 TEXT_SUFFIXES = (".txt", ".text")
@@ -42,10 +42,10 @@ class Suite:
 
 
 def bundled_suites() -> list[Suite]:
-    """The suites shipped in eval/: full gold, and the corpus read as text and as PDF."""
+    """The suites shipped in the package: full gold, and the corpus read as text and as PDF."""
     corpus = demo_corpus_dir()
     return [
-        Suite("gold", eval_dir() / "gold", eval_dir() / "letters", TEXT_SUFFIXES),
+        Suite("gold", bundled_dir("gold"), bundled_dir("letters"), TEXT_SUFFIXES),
         Suite("corpus-txt", corpus / "gold", corpus / "txt", TEXT_SUFFIXES),
         Suite("corpus-pdf", corpus / "gold", corpus / "pdf", (".pdf",)),
     ]

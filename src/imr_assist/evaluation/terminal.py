@@ -39,7 +39,13 @@ _SUMMARY_ROWS: tuple[tuple[str, str], ...] = (
     ("header accuracy %", "header_accuracy"),
     ("list F1 %", "list_f1"),
     ("credential F1 %", "credential_f1"),
+    ("category accuracy %", "category_accuracy"),
     ("denial reasons F1 %", "denial_reasons_f1"),
+    ("upheld with a reason %", "upheld_with_reason"),
+    ("findings P %", "findings_precision"),
+    ("findings R %", "findings_recall"),
+    ("findings F1 %", "findings_f1"),
+    ("finding spans exact %", "finding_span_exact"),
     ("grounding %", "grounding"),
 )
 

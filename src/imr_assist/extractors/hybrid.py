@@ -13,7 +13,7 @@ model's answer validated. The model is only asked about items with such a gap.
 from __future__ import annotations
 
 from ..layout.parser import parse_letter
-from ..llm.costs import LEDGER, Usage
+from ..model import Usage
 from ..reading import Document
 from ..schema import Item, Record
 from .llm import LLMExtractor, letter_id_of
@@ -53,7 +53,7 @@ class HybridExtractor(LLMExtractor):
         parsed = parse_letter(doc)
         usage = Usage()
         items: list[Item] = []
-        with self.cassette_for(doc, parsed):
+        with self.model.session(letter_id_of(doc, parsed)):
             for i, pitem in enumerate(parsed.items):
                 missing = gaps(pitem)
                 if not missing:
@@ -66,7 +66,6 @@ class HybridExtractor(LLMExtractor):
         record = parsed.model_copy(deep=True)
         record.items = items
         record.extractor = self.name
-        LEDGER.record(letter_id_of(doc, parsed), usage)
         self.last_usage = usage
         return record
 

@@ -13,8 +13,9 @@ segmentation ("rules"); letter-level fields (case number, dates, patient, review
 the parser, said once in `Record.warnings`. An item whose answers never validate keeps
 the parser's request and decision, provenance "rules", and a warning: the eval counts it.
 
-Cassettes: with `cassette_dir` (or IMR_ASSIST_CASSETTES) every letter's calls are recorded
-to / replayed from `<dir>/<letter id>.yaml` (`record_mode` "none" replays only).
+Every question goes through the model gateway (`imr_assist.model`): redaction, the answer
+cache, cassettes (with IMR_ASSIST_CASSETTES each letter's calls are recorded to / replayed
+from `<dir>/<letter id>.yaml`), retries and usage all happen there.
 """
 
 from __future__ import annotations
@@ -22,16 +23,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from ..errors import AnswerRejected
 from ..layout.parser import parse_letter
-from ..llm.cache import DiskCache, cache_key
-from ..llm.cassettes import cassette_path, use_cassette
-from ..llm.client import Answer, ModelAnswerError, ModelClient
-from ..llm.config import LLMConfig
-from ..llm.costs import LEDGER, Usage
 from ..llm.item_model import LLMItem
-from ..llm.prompts import ITEM_SYSTEM, ITEM_USER, item_messages, template_hash
+from ..llm.prompts import item_messages
+from ..model import Ledger, Model, Usage, open_model
 from ..reading import Document, clean
 from ..schema import ITEM_CONTRACT_FIELDS, Item, Record
+from ..settings import Settings
 
 #: Item fields the model fills (the rest come from the segmentation): the contract's item
 #: fields but the modified-request parts, which the parser reads from the heading.
@@ -53,49 +52,26 @@ class LLMExtractor:
 
     def __init__(
         self,
-        model: str | None = None,
-        base_url: str | None = None,
-        mode: str | None = None,
-        api_key: str | None = None,
-        cassette_dir: str | Path | None = None,
-        record_mode: str | None = None,
-        cache: bool | None = None,
-        cache_dir: str | Path | None = None,
-        max_retries: int | None = None,
-        redact: bool | None = None,
-        **options: Any,
+        settings: Settings | None = None,
+        ledger: Ledger | None = None,
+        llm: Model | None = None,
+        **overrides: Any,
     ) -> None:
-        self.config = LLMConfig.resolve(
-            model=model,
-            base_url=base_url,
-            mode=mode,
-            api_key=api_key,
-            cassette_dir=cassette_dir,
-            record_mode=record_mode,
-            use_cache=cache,
-            cache_dir=Path(cache_dir) if cache_dir else None,
-            max_retries=max_retries,
-            redact=redact,
-            **options,
-        )
-        self.client = ModelClient(self.config)
-        self.cache = DiskCache(self.config.cache_dir) if self.config.use_cache and self.config.cache_dir else None
-        self.templates = template_hash(ITEM_SYSTEM, ITEM_USER)
-        self.source_tag = f"llm:{self.config.model}"
+        """`settings` (default: `Settings.resolve()`, i.e. the environment) with `overrides`
+        (`model="..."`, `base_url=...`) applied; or a ready gateway `llm` (eval/record.py)."""
+        if llm is None:
+            given = {k: v for k, v in overrides.items() if v is not None}
+            settings = settings.replace(**given) if settings is not None else Settings.resolve(**given)
+            llm = open_model(settings, ledger)
+        self.model = llm
+        self.source_tag = llm.source_tag
         self.last_usage = Usage()
-
-    def cassette_for(self, doc: Document, parsed: Record):
-        """Record/replay context for this letter's calls (a no-op without a cassette dir)."""
-        path = None
-        if self.config.cassette_dir is not None:
-            path = cassette_path(self.config.cassette_dir, letter_id_of(doc, parsed))
-        return use_cassette(path, self.config.record_mode)
 
     # -- one letter ---------------------------------------------------------------------
     def extract(self, doc: Document) -> Record:
         parsed = parse_letter(doc)
         usage = Usage()
-        with self.cassette_for(doc, parsed):
+        with self.model.session(letter_id_of(doc, parsed)):
             items = [self._item(doc, parsed, i, usage) for i in range(len(parsed.items))]
         record = self.assemble(parsed, items)
         failed = [i + 1 for i, it in enumerate(items) if "*" in it.provenance]
@@ -105,7 +81,6 @@ class LLMExtractor:
                 "those items keep only the parser's request and decision"
             )
         self.last_usage = usage
-        LEDGER.record(letter_id_of(doc, parsed), usage)
         return record
 
     def assemble(self, parsed: Record, items: list[Item]) -> Record:
@@ -114,48 +89,29 @@ class LLMExtractor:
         record.extractor = self.name
         record.warnings = [
             *parsed.warnings,
-            "letter-level fields and item segmentation from the layout parser; item values from "
-            + self.config.model,
+            "letter-level fields and item segmentation from the layout parser; item values from " + self.model.name,
         ]
         return record
 
     def call_model(self, doc: Document, parsed: Record, index: int, usage: Usage) -> tuple[LLMItem | None, str | None]:
-        """The model's validated answer for item `index`, or (None, why it failed)."""
+        """The model's validated answer for item `index`, or (None, why it failed).
+
+        The gateway masks identifiers for a remote endpoint and gives the validator the way
+        back (`context["restore"]`), so quotes are found in the letter as read."""
         pitem = parsed.items[index]
         start, end = pitem.spans.get("item", (0, len(doc.text)))
-        from ..privacy.boundary import prepare_for_model
-
-        masked = prepare_for_model(clean(doc.text[start:end]), self.config.base_url, self.config.redact)
-        headings = [prepare_for_model(it.request, self.config.base_url, self.config.redact).text for it in parsed.items]
-        messages = item_messages(fmt=parsed.format, headings=headings, index=index + 1, item_text=masked.text)
-        context = {"text": doc.text, "window": (start, end), "restore": masked.restore}
-        key = None
-        if self.cache is not None:
-            key = cache_key(
-                model=self.config.model or "",
-                mode=self.config.mode or "",
-                template_hash=self.templates,
-                schema=LLMItem.model_json_schema(),
-                messages=messages,
-            )
-            hit = self.cache.get(key)
-            if hit is not None:
-                try:
-                    item = LLMItem.model_validate(hit["item"], context=context)
-                except ValueError:
-                    item = None  # the letter changed under the same key? ask again
-                if item is not None:
-                    usage.add(Usage(items=1, cached=1))
-                    return item, None
+        headings = [it.request for it in parsed.items]
+        messages = item_messages(
+            fmt=parsed.format, headings=headings, index=index + 1, item_text=clean(doc.text[start:end])
+        )
+        context = {"text": doc.text, "window": (start, end)}
         try:
-            answer: Answer = self.client.extract_item(messages, context)
-        except ModelAnswerError as exc:
+            answer = self.model.ask(messages, LLMItem, context)
+        except AnswerRejected as exc:
             usage.add(exc.usage or Usage(items=1, calls=exc.attempts))
             return None, str(exc)
         usage.add(answer.usage)
-        if self.cache is not None and key is not None:
-            self.cache.put(key, {"item": answer.item.model_dump(mode="json"), "usage": answer.usage.as_dict()})
-        return answer.item, None
+        return answer.value, None
 
     def _item(self, doc: Document, parsed: Record, index: int, usage: Usage) -> Item:
         answer, problem = self.call_model(doc, parsed, index, usage)
@@ -164,18 +120,19 @@ class LLMExtractor:
     def to_item(self, pitem: Item, answer: LLMItem | None, problem: str | None) -> Item:
         """The record item from the model's answer plus the segmentation's text and spans."""
         seg_spans = {k: v for k, v in pitem.spans.items() if k in {"item", "heading", "rationale"}}
-        base = {
+        base: dict[str, Any] = {
             "rationale": pitem.rationale,
             "claims_administrator_guideline_text": pitem.claims_administrator_guideline_text,
             "reviewer_guideline_text": pitem.reviewer_guideline_text,
         }
         prov = {"rationale": "rules", "spans.item": "rules"}
         if answer is None:
-            item = Item(request=pitem.request, decision=pitem.decision, spans=seg_spans, **base)
+            kept = {"request": pitem.request, "decision": pitem.decision, "spans": seg_spans, **base}
+            item = Item.model_validate(kept)
             item.spans.update({k: pitem.spans[k] for k in ("request", "decision") if k in pitem.spans})
             item.provenance = {**prov, "request": "rules", "decision": "rules", "*": "failed: " + (problem or "")[:300]}
             return item
-        values = {f: getattr(answer, f) for f in MODEL_FIELDS}
+        values: dict[str, Any] = {f: getattr(answer, f) for f in MODEL_FIELDS}
         for f in ("claims_administrator_guidelines", "reviewer_guidelines", "reviewer_pages", "denial_reasons"):
             values[f] = list(dict.fromkeys(values[f]))  # a small model may repeat a label
         if values["generic_name"]:
@@ -192,7 +149,7 @@ class LLMExtractor:
                 spans[f] = pitem.spans[line]
         if values["refills"] is not None and "request" in quote:
             spans["refills"] = quote["request"]
-        item = Item(**values, **base, spans=spans)
+        item = Item.model_validate({**values, **base, "spans": spans})  # validated: values come from a model
         item.provenance = {**prov, **{f: self.source_tag for f in MODEL_FIELDS}}
         for f, status in answer.alignment.items():
             item.provenance[f"align.{f}"] = status

@@ -22,6 +22,8 @@ from typing import Protocol
 
 import numpy as np
 
+from ..settings import Settings
+
 MINILM = "all-MiniLM-L6-v2"
 
 
@@ -89,7 +91,7 @@ def get_embedder(spec: str | None = "auto") -> Embedder | None:
     `"minilm"`: MiniLM or ImportError. `IMR_ASSIST_EMBED=none` turns "auto" off."""
     if spec is None or spec == "none":
         return None
-    if spec == "auto" and os.environ.get("IMR_ASSIST_EMBED", "").lower() in {"none", "off", "0"}:
+    if spec == "auto" and Settings.resolve().embed.lower() in {"none", "off", "0"}:
         return None
     if spec not in {"auto", "minilm", MINILM}:
         raise ValueError(f"unknown embedder {spec!r} (auto | minilm | none)")

@@ -26,9 +26,9 @@ def build_bm25(corpus_tokens: Iterable[list[str]], k1: float = 1.5, b: float = 0
     setdefault = vocab.setdefault
     flat = array("q")
     lengths = array("q")
-    for doc in corpus_tokens:
-        flat.extend([setdefault(t, len(vocab)) for t in doc])
-        lengths.append(len(doc))
+    for tokens in corpus_tokens:
+        flat.extend([setdefault(t, len(vocab)) for t in tokens])
+        lengths.append(len(tokens))
     n = len(lengths)
     lens = np.frombuffer(lengths, np.int64) if n else np.zeros(0, np.int64)
     if "" not in vocab:  # bm25s's empty token, scored for empty queries

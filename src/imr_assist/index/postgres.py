@@ -24,7 +24,7 @@ import re
 
 import numpy as np
 
-from ..errors import InputError
+from ..errors import IndexStoreError
 from .base import DecisionIndexBase, Light
 from .embed import Embedder
 from .models import IndexedDecision, IndexStats, SearchFilters, StatRow, filter_conditions
@@ -102,13 +102,13 @@ class PostgresIndex(DecisionIndexBase):
         try:
             import psycopg
         except ImportError:
-            raise InputError("PostgreSQL needs the [postgres] extra: pip install 'imr-assist[postgres]'") from None
+            raise IndexStoreError("PostgreSQL needs the [postgres] extra: pip install 'imr-assist[postgres]'") from None
         self.location = re.sub(r"//[^@/]*@", "//", url)
         try:
             self.con = psycopg.connect(url, autocommit=True, connect_timeout=10)
         except psycopg.Error as exc:
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise InputError(f"{self.location}: cannot connect ({first})") from None
+            raise IndexStoreError(f"{self.location}: cannot connect ({first})") from None
         self.embedder = embedder
         # Schema changes take the exclusive advisory lock, writers the shared one (first thing
         # in their transaction): a worker that starts while others index waits for them instead
@@ -131,10 +131,12 @@ class PostgresIndex(DecisionIndexBase):
                     for stmt in wanted:
                         self.con.execute(stmt)
 
+    def _exists(self, relation: str) -> bool:
+        row = self.con.execute("SELECT to_regclass(%s)", (relation,)).fetchone()
+        return row is not None and row[0] is not None
+
     def _schema_version(self) -> str | None:
-        if self.con.execute("SELECT to_regclass('imr_meta')").fetchone()[0] is None:
-            return None
-        return self._meta("schema_version")
+        return self._meta("schema_version") if self._exists("imr_meta") else None
 
     def _has_vector_schema(self, ann_index: bool) -> bool:
         col = self.con.execute(
@@ -142,7 +144,7 @@ class PostgresIndex(DecisionIndexBase):
         ).fetchone()
         if col is None:
             return False
-        return not ann_index or self.con.execute("SELECT to_regclass(%s)", (f"{T}_hnsw",)).fetchone()[0] is not None
+        return not ann_index or self._exists(f"{T}_hnsw")
 
     def _try_pgvector(self) -> bool:
         import psycopg
@@ -185,8 +187,9 @@ class PostgresIndex(DecisionIndexBase):
 
     # ---- writing ---------------------------------------------------------------------------------
     def _replace_letters(self, decisions, vectors, letters) -> None:
-        use_vec = vectors is not None and self._pgvector and self.embedder is not None
-        if use_vec and self._meta("embed_model") not in (None, self.embedder.name):
+        model_name = self.embedder.name if self.embedder is not None else None
+        use_vec = vectors is not None and self._pgvector and model_name is not None
+        if use_vec and self._meta("embed_model") not in (None, model_name):
             use_vec = False
         by_letter: dict[str, list[int]] = {}
         for n, d in enumerate(decisions):
@@ -196,7 +199,7 @@ class PostgresIndex(DecisionIndexBase):
             cur.execute(f"SELECT pg_advisory_xact_lock_shared({_LOCK})")  # no schema change meanwhile
             if use_vec:
                 cur.execute("INSERT INTO imr_meta VALUES ('embed_model', %s) ON CONFLICT (key) DO NOTHING",
-                            (self.embedder.name,))  # fmt: skip
+                            (model_name,))  # fmt: skip
             for letter_id, source in letters:
                 cur.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (letter_id,))
                 olds = {letter_id}
@@ -233,7 +236,8 @@ class PostgresIndex(DecisionIndexBase):
     # ---- SQL filters -------------------------------------------------------------------------------
     @staticmethod
     def _where(f: SearchFilters | None, exclude_letter: str | None = None) -> tuple[str, list]:
-        sql, args = ["TRUE"], []
+        sql: list[str] = ["TRUE"]
+        args: list[object] = []
         for kind, col, values in filter_conditions(f):
             sql.append(_SQL[kind].format(col=col))
             args += [list(values)] if kind == "overlaps" else values
@@ -301,7 +305,8 @@ class PostgresIndex(DecisionIndexBase):
     # ---- counts and stats ------------------------------------------------------------------------------
     def count(self, filters=None) -> int:
         where, args = self._where(filters)
-        return self.con.execute(f"SELECT count(*) FROM {T} WHERE {where}", args).fetchone()[0]
+        row = self.con.execute(f"SELECT count(*) FROM {T} WHERE {where}", args).fetchone()
+        return int(row[0]) if row else 0
 
     def stats(self, filters=None, top=None) -> IndexStats:
         where, args = self._where(filters)
@@ -310,7 +315,7 @@ class PostgresIndex(DecisionIndexBase):
             "SELECT count(*), count(*) FILTER (WHERE decision='overturned'), count(DISTINCT letter_id) "
             f"FROM ({base}) d",
             args,
-        ).fetchone()
+        ).fetchone() or (0, 0, 0)
 
         def grouped(key_sql: str, from_sql: str = "") -> list[StatRow]:
             q = (f"SELECT {key_sql} AS k, count(*) AS n, count(*) FILTER (WHERE decision='overturned') "

@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import cast
 
 from pydantic import ValidationError
 
 from ..errors import InputError
-from ..schema import Item, Record
+from ..schema import DrugClass, Item, Record
 from ..treatment import treatment_key
 from .models import IndexedDecision
 
@@ -32,7 +33,7 @@ def decision_from_item(record: Record, item: Item, number: int) -> IndexedDecisi
         request=item.request,
         decision=item.decision,
         category=item.category,
-        drug_class=item.drug_class or key.drug_class,
+        drug_class=item.drug_class or cast(DrugClass | None, key.drug_class),
         generic_name=(generic or None) and generic.lower(),
         denial_reasons=list(item.denial_reasons),
         reviewer_guidelines=list(item.reviewer_guidelines),

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import InputError
+from ..errors import IndexStoreError
 from ..treatment import treatment_key
 from .base import DecisionIndexBase, Light
 from .embed import Embedder
@@ -104,9 +104,9 @@ class SQLiteIndex(DecisionIndexBase):
         self.path = Path(path)
         self.location = str(self.path)
         if not create and not self.path.exists():
-            raise InputError(f"{self.path}: no such index file")
+            raise IndexStoreError(f"{self.path}: no such index file")
         if self.path.exists() and self.path.is_dir():
-            raise InputError(f"{self.path}: is a folder, not an index file")
+            raise IndexStoreError(f"{self.path}: is a folder, not an index file")
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
             self.con = sqlite3.connect(self.path, timeout=60, check_same_thread=False)
@@ -114,7 +114,7 @@ class SQLiteIndex(DecisionIndexBase):
             self.con.execute("PRAGMA synchronous=NORMAL")
             self.con.executescript(_SCHEMA)
         except sqlite3.DatabaseError as exc:
-            raise InputError(f"{self.path}: not an imr-assist index ({exc})") from None
+            raise IndexStoreError(f"{self.path}: not an imr-assist index ({exc})") from None
         self.con.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (SCHEMA_VERSION,))
         self.con.execute("INSERT OR IGNORE INTO meta VALUES ('generation', '0')")
         self.con.commit()
@@ -398,7 +398,8 @@ class SQLiteIndex(DecisionIndexBase):
     # ---- SQL: counts and stats ------------------------------------------------------------------
     @staticmethod
     def _where(f: SearchFilters | None) -> tuple[str, list]:
-        sql, args = [], []
+        sql: list[str] = []
+        args: list[object] = []
         for kind, col, values in filter_conditions(f):
             if kind == "overlaps":
                 sql.append(_SQL[kind].format(col=col, marks=",".join("?" * len(values))) if values else "0")

@@ -16,7 +16,16 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from .text import Region, loose, lower_keeping_offsets, lowered, one_of, sentence_spans
+from .text import (
+    Region,
+    loose,
+    lower_keeping_offsets,
+    lowered,
+    one_of,
+    search_squeezed,
+    sentence_spans,
+    squeezed_pattern,
+)
 
 Span = tuple[int, int]
 
@@ -65,14 +74,14 @@ def strip_noise(s: str, repl: str | Callable[[re.Match[str]], str] = "") -> str:
 
 
 _PREFIX = re.compile(r"^\s*(?:Associated\s+Surgical\s+Services?|Associated\s+Services?)\s*:\s*", re.IGNORECASE)
-_LABELS = {
-    "ca": loose(
+_LABEL_PATTERNS = {
+    "ca": (
         r"Claims\s+Administrator\s+guidelines?\s*:"
         r"|Medical Treatment Guidelines?\(?s?\)? Relied Upon by the Claims Administrator\s*:?"
         r"|The Claims Administrator (?=based (?:its|their|his|her|his/her) decision)"
         r"|The Claims Administrator (?=did not (?:cite|base))"
     ),
-    "rev": loose(
+    "rev": (
         r"MAXIMUS\s+guidelines?\s*:"
         r"|Medical Treatment Guidelines?\(?s?\)? Relied Upon by the"
         r" (?:Expert|Physician|Professional) Reviewer\s*:?"
@@ -80,7 +89,7 @@ _LABELS = {
         r"|The (?:Expert|Physician|Professional|Medical) Reviewer"
         r" (?=(?:did not (?:cite|base)|found that the guideline))"
     ),
-    "rat": loose(
+    "rat": (
         r"Decision\s+rationale\s*:"
         r"|The (?:Expert|Physician|Professional|Medical) Reviewer'?s decision rationale\s*:"
         r"|Rationale for the Decision\s*:"
@@ -88,6 +97,9 @@ _LABELS = {
         r"MEDICALLY NECESSARY\s*:?"
     ),
 }
+_LABELS = {key: loose(p) for key, p in _LABEL_PATTERNS.items()}
+#: The same labels with words that text extraction broke ("MAXIM US guideline:").
+_BROKEN_LABELS = {key: squeezed_pattern(p) for key, p in _LABEL_PATTERNS.items()}
 
 
 def label_spans(region: Region, block: Span) -> dict[str, Span | None]:
@@ -98,8 +110,9 @@ def label_spans(region: Region, block: Span) -> dict[str, Span | None]:
     found: list[tuple[int, int, str]] = []
     for key, pattern in _LABELS.items():
         m = pattern.search(low, *block)
-        if m:
-            found.append((m.start(), m.end(), key))
+        at = (m.start(), m.end()) if m else search_squeezed(_BROKEN_LABELS[key], text, *block)
+        if at:
+            found.append((*at, key))
     found.sort()
     out: dict[str, Span | None] = {"ca": None, "rev": None, "rat": None}
     for i, (_a, b, key) in enumerate(found):
@@ -310,13 +323,13 @@ def numbered_items(region: Region) -> list[ItemBlock]:
     if len(blocks) < 1:
         return []
     # An item's block runs to the next accepted item.
-    for i, b in enumerate(blocks):
+    for i, block in enumerate(blocks):
         end = blocks[i + 1].block[0] if i + 1 < len(blocks) else region.end
-        b.block = (b.block[0], end)
-        labels = label_spans(region, (b.heading[1], end))
-        b.ca_guideline, b.reviewer_guideline, b.rationale = labels["ca"], labels["rev"], labels["rat"]
-        if b.decision is None:
-            _decide_from_rationale(region, b)
+        block.block = (block.block[0], end)
+        labels = label_spans(region, (block.heading[1], end))
+        block.ca_guideline, block.reviewer_guideline, block.rationale = labels["ca"], labels["rev"], labels["rat"]
+        if block.decision is None:
+            _decide_from_rationale(region, block)
     # Numbered summary lists ("1) ... is not medically necessary") repeat later with
     # details; keep the detailed occurrence of each request.
     return _dedupe_by_request(blocks)

@@ -10,15 +10,16 @@ from __future__ import annotations
 import re
 
 from ..reading import Document, clean
-from ..schema import Item, Patient, Record, Reviewer
+from ..schema import Finding, Item, Patient, ReasonEvidence, Record, Reviewer
 from ..treatment import treatment_key
 from . import header as hdr
 from .classify import classify_request
-from .detect import detect_format
+from .detect import detect_format, require_decisions
 from .guidelines import cited_pages, guideline_sources
 from .items import SEGMENTERS, ItemBlock, strip_noise
 from .quantity import find_quantity, find_refills
-from .reasons import denial_reasons
+from .rationale import read_rationale
+from .reasons import explain_denial
 from .text import Region, loose, lower_pattern, lowered
 
 _ITEMS_HEADING = loose(
@@ -45,7 +46,8 @@ _SAME_AS_CA = re.compile(
 
 
 def parse_letter(doc: Document) -> Record:
-    """Extract one letter. Raises `NotAnIMRLetter` when the text is not an IMR letter."""
+    """Extract one letter. Raises `NotAnIMRLetter` when the text is not an IMR letter:
+    no determination headings, or no decided item (see `detect`)."""
     text = doc.text
     fmt = detect_format(text)
     warnings: list[str] = []
@@ -94,9 +96,8 @@ def parse_letter(doc: Document) -> Record:
         warnings.append("reviewer credentials not found")
 
     blocks = _segment(text, fmt, items_at)
+    require_decisions(blocks)
     items = [_item(text, b, warnings) for b in blocks]
-    if not items:
-        warnings.append("no disputed items found")
     if not summary_m:
         warnings.append("no clinical case summary section found")
 
@@ -199,7 +200,8 @@ def _item(text: str, b: ItemBlock, warnings: list[str]) -> Item:
     if b.rationale is None:
         warnings.append(f"no decision rationale found for item {request!r}")
     rationale = ""
-    reasons: list[str] = []
+    findings: list[Finding] = []
+    evidence: list[ReasonEvidence] = []
     if b.rationale:
         rat_region = Region(text, *b.rationale)
         rationale = strip_noise(rat_region.clean)
@@ -207,10 +209,15 @@ def _item(text: str, b: ItemBlock, warnings: list[str]) -> Item:
             rationale = " ".join(rationale.split())
         rationale = rationale.strip()
         spans["rationale"] = b.rationale
+        reading = read_rationale(rat_region.clean)
+        findings = [Finding(text=reading.text[a:z], span=rat_region.span(a, z)) for a, z in reading.findings]
         if decision == "upheld":
-            reasons, rs = denial_reasons(rat_region.clean)
-            if rs:
-                spans["denial_reasons"] = rat_region.span(*rs)
+            evidence = [
+                ReasonEvidence(code=r.code, span=rat_region.span(*r.span), fix=r.fix)  # type: ignore[arg-type]
+                for r in explain_denial(reading, request, cls.generic_name, cls.drug_class)
+            ]
+            if evidence:
+                spans["denial_reasons"] = (min(r.span[0] for r in evidence), max(r.span[1] for r in evidence))  # type: ignore[index]
     item = Item(
         request=request,
         original_request=b.original_request[0] if b.original_request else None,
@@ -224,7 +231,9 @@ def _item(text: str, b: ItemBlock, warnings: list[str]) -> Item:
         claims_administrator_guidelines=ca_sources,  # type: ignore[arg-type]
         reviewer_guidelines=rev_sources,  # type: ignore[arg-type]
         reviewer_pages=pages,
-        denial_reasons=reasons,  # type: ignore[arg-type]
+        denial_reasons=[r.code for r in evidence],
+        findings=findings,
+        reason_evidence=evidence,
         rationale=rationale,
         claims_administrator_guideline_text=ca_text,
         reviewer_guideline_text=rev_text,

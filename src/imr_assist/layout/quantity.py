@@ -50,9 +50,9 @@ def find_quantity(request: str, is_medication: bool) -> tuple[int | None, tuple[
                 continue
             return n, (m.start("n"), m.end("n"))
     if is_medication:
-        m = _LEADING_COUNT.match(request)
-        if m:
-            return int(m.group("n")), (m.start("n"), m.end("n"))
+        lead = _LEADING_COUNT.match(request)
+        if lead:
+            return int(lead.group("n")), (lead.start("n"), lead.end("n"))
     return None, None
 
 

@@ -1,72 +1,169 @@
-"""Denial reasons for an upheld item: phrase rules (data/denial_reasons.json) over the
-rationale, read sentence by sentence so a guideline's general wording in one sentence
-is not mistaken for a finding about this case in another."""
+"""Why an upheld item was denied: denial reasons v2, each with the sentence it was read from.
+
+A reason is a criterion the reviewer applied to THIS case, so reasons are read from the
+rationale as the reader (`rationale.py`) has split and classified it:
+
+- `case` patterns run on the reviewer's findings, the case clauses in front of the
+  conclusion and the conclusion itself ("there is no documentation of functional
+  improvement", "the claimant has yet to complete any conservative management");
+- a guideline statement counts only when its subject is this item (`scope.py`): "Nerve
+  conduction studies are not recommended" denies the NCV item, not the EMG item beside it;
+- "not recommended" is scoped and read with its condition: "not recommended as a first-line
+  therapy" or "until after a trial of ..." is `conservative_care_not_documented`, "not
+  recommended for chronic use" is `exceeds_guideline_duration`, "routine use" or "in the
+  absence of red flags" is no verdict at all; "recommended as an option, using a short course"
+  is never "not recommended";
+- a compound denied because one ingredient is not recommended is
+  `component_not_recommended`, not a flat "not recommended";
+- an ancillary item denied because its primary was ("As the surgery is not medically
+  necessary, ...") is `depends_on_denied_request`, when the denied primary is another
+  treatment than the item itself.
+
+The phrases are data (`data/denial_reasons.json`).
+"""
 
 from __future__ import annotations
 
-import bisect
+import json
 import re
+from dataclasses import dataclass
+from functools import lru_cache
 
-from .tables import reason_rules
+from ..assets import DATA_DIR
+from ..schema import DENIAL_REASONS, FIXES
+from .gate import Plan, flatten
+from .rationale import Reading, Span
+from .scope import ItemScope, item_scope, mentions, object_after, subject_before
 
-#: Punctuation, then space, then a sentence start (punctuation first: `re` scans for it).
-_SENTENCE_BREAK = re.compile(r"[.;!?]\s+(?=[a-z0-9(\"])")
-
-
-def _sentences(low: str) -> list[tuple[int, int]]:
-    """Sentence bounds (each phrase rule lives inside one sentence; scanning only the
-    sentences that hold a reason's trigger words is what keeps this fast)."""
-    bounds, start = [], 0
-    for m in _SENTENCE_BREAK.finditer(low):
-        bounds.append((start, m.start() + 1))
-        start = m.end()
-    bounds.append((start, len(low)))
-    return bounds
+_DEPENDS = "depends_on_denied_request"
+_ACTIVE_VERB = re.compile(r"(?:do|does|did) not")
 
 
-def denial_reasons(rationale: str) -> tuple[list[str], tuple[int, int] | None]:
-    """(reasons in taxonomy order, covering span of the matched phrases in `rationale`)."""
-    rules = reason_rules()
-    low = rationale.lower()
-    sentences = _sentences(low)
-    starts = [a for a, _ in sentences]
-    # One scan of the rationale for the trigger words: which sentences hold which.
-    present: dict[int, set[str]] = {}
-    for t in rules.trigger_scan.finditer(low):
-        k = bisect.bisect_right(starts, t.start()) - 1
-        present.setdefault(k, set()).update(rules.trigger_inside[t.group()])
-    candidates: list[list[int]] = [[] for _ in rules.reasons]
-    for k in sorted(present):
-        for i in {i for t in present[k] for i in rules.trigger_reasons[t]}:
-            candidates[i].append(k)
-    found: list[str] = []
-    lo, hi = None, None
-    for i, reason in enumerate(rules.reasons):
-        m = _first_match(low, sentences, present, candidates[i], rules.patterns[i], rules.pattern_needs[i])
-        if m:
-            found.append(reason)
-            lo = m.start() if lo is None else min(lo, m.start())
-            hi = m.end() if hi is None else max(hi, m.end())
-    return found, (lo, hi) if lo is not None and hi is not None else None
+@dataclass(frozen=True)
+class FoundReason:
+    """A denial reason, the cleaned-rationale span of the sentence it was read from, and
+    what answers it (`data/reason_fixes.json`)."""
+
+    code: str
+    span: Span
+
+    @property
+    def fix(self) -> str:
+        return reason_fixes()[self.code]
 
 
-def _first_match(
-    low: str,
-    sentences: list[tuple[int, int]],
-    present: dict[int, set[str]],
-    sentence_ids: list[int],
-    patterns: tuple[re.Pattern[str], ...],
-    needs: tuple[frozenset[str] | None, ...],
-) -> re.Match[str] | None:
-    """The first pattern matching inside the first candidate sentence that has a match,
-    skipping patterns whose needed trigger words the sentence lacks."""
-    for k in sentence_ids:
-        a, b = sentences[k]
-        words = present[k]
-        for pattern, need in zip(patterns, needs, strict=True):
-            if need is not None and need.isdisjoint(words):
-                continue
-            m = pattern.search(low, a, b)
-            if m:
-                return m
-    return None
+@lru_cache(maxsize=1)
+def reason_fixes() -> dict[str, str]:
+    """Reason code -> document | change_request | with_primary."""
+    data = json.loads((DATA_DIR / "reason_fixes.json").read_text())
+    fixes = {code: fix for code, fix in data.items() if not code.startswith("_")}
+    missing = [c for c in DENIAL_REASONS if fixes.get(c) not in FIXES]
+    if missing:
+        raise RuntimeError(f"data/reason_fixes.json lacks a valid fix for: {missing}")
+    return fixes
+
+
+def explain_denial(
+    reading: Reading, request: str, generic_name: str | None, drug_class: str | None
+) -> list[FoundReason]:
+    """Every upheld item leaves with a reason: the rules' reasons, or `other` with the
+    reviewer's first finding (or the last case sentence) as its evidence."""
+    compound = drug_class == "compounded_topical" or "/" in (generic_name or "") or "compound" in request.lower()
+    found = denial_reasons(reading, item_scope(request, generic_name, drug_class), compound)
+    if found:
+        return found
+    fallback = reading.findings[:1] or [
+        (p.start, p.end) for p in reading.parts if p.kind != "guideline"
+    ][-1:] or [(p.start, p.end) for p in reading.parts][-1:]
+    return [FoundReason("other", fallback[0])] if fallback else []
+
+
+@dataclass(frozen=True)
+class ReasonRules:
+    """The phrase families of `data/denial_reasons.json`, named for the rationale gate
+    ("case:<code>", "guideline:<code>", "conditional:<code>", "flat", "skip", "component",
+    "other"), and the codes in the order they are tried."""
+
+    families: dict[str, list[str]]
+    case: tuple[str, ...]
+    guideline: tuple[str, ...]
+    conditional: tuple[str, ...]
+
+
+@lru_cache(maxsize=1)
+def rules() -> ReasonRules:
+    data = json.loads((DATA_DIR / "denial_reasons.json").read_text())
+    conditional = dict(data["not_recommended"]["conditional"])
+    skip = conditional.pop("skip")
+    unknown = (set(data["case"]) | set(data["guideline"]) | set(conditional)) - set(DENIAL_REASONS)
+    if unknown:
+        raise RuntimeError(f"data/denial_reasons.json names codes the schema lacks: {sorted(unknown)}")
+    families = {
+        **flatten(data["case"], "case"),
+        **flatten(data["guideline"], "guideline"),
+        **flatten(conditional, "conditional"),
+        "flat": data["not_recommended"]["flat"],
+        "skip": skip,
+        "component": data["component"],
+        "other": data["other"],
+    }
+    return ReasonRules(families, tuple(data["case"]), tuple(data["guideline"]), tuple(conditional))
+
+
+def denial_reasons(reading: Reading, scope: ItemScope, compound: bool) -> list[FoundReason]:
+    """The reasons of an upheld item, in taxonomy order, each with its first evidence."""
+    r = rules()
+    low = reading.low
+    found: dict[str, Span] = {}
+    case_spans: list[Span] = []
+    component_parts: list[Span] = []
+    for part, plan in zip(reading.parts, reading.plans, strict=True):
+        s, e = part.start, part.end
+        if part.kind in ("finding", "conclusion"):
+            case_spans.append((s, e))
+            for code in r.case:
+                if code in found:
+                    continue
+                m = plan.search(f"case:{code}", low, s, e)
+                if m and (code != _DEPENDS or _names_another(low, s, e, m, scope)):
+                    found[code] = (s, e)
+            if "other" not in found and plan.search("other", low, s, e):
+                found["other"] = (s, e)
+        if compound and plan.search("component", low, s, e):
+            found.setdefault("component_not_recommended", (s, e))
+            component_parts.append((s, e))
+            continue
+        for code in r.guideline:
+            m = plan.search(f"guideline:{code}", low, s, e)
+            if m and scope.covers(subject_before(low, s, m.start())):
+                found.setdefault(code, (s, e))
+        for code in _not_recommended(low, s, e, plan, scope):
+            found.setdefault(code, (s, e))
+    # A compound denied for one ingredient is not also flatly "not recommended" (unless the
+    # reviewer said so about this case).
+    flat = found.get("not_recommended_by_guideline")
+    if component_parts and flat is not None and flat not in case_spans:
+        del found["not_recommended_by_guideline"]
+    return [FoundReason(code, found[code]) for code in DENIAL_REASONS if code in found]
+
+
+def _not_recommended(low: str, s: int, e: int, plan: Plan, scope: ItemScope) -> list[str]:
+    """Codes from "X is not recommended" statements in `low[s:e]` whose subject is the item."""
+    r = rules()
+    codes: list[str] = []
+    for m in plan.finditer("flat", low, s, e):
+        active = _ACTIVE_VERB.match(m.group(0))  # "does not recommend X": X follows
+        subject = object_after(low, m.end(), e) if active else subject_before(low, s, m.start())
+        if not scope.covers(subject):
+            continue
+        if plan.search("skip", low, s, e):
+            return []
+        conditional = [code for code in r.conditional if plan.search(f"conditional:{code}", low, s, e)]
+        codes += conditional or ["not_recommended_by_guideline"]
+    return codes
+
+
+def _names_another(low: str, s: int, e: int, m: re.Match[str], scope: ItemScope) -> bool:
+    """Whether a "because the primary was denied" phrase is about another treatment."""
+    named = mentions(m.group(0)) or mentions(low[s:e])
+    return bool(named - scope.keys)

@@ -3,7 +3,7 @@
 Vocabularies are the contract's Literal types from `schema.py` (one source of truth), so
 an out-of-vocabulary label fails validation. Quotes are checked against the letter: the
 validation context carries the letter text and the item's window, and a quote the aligner
-cannot find is a validation error whose message instructor sends back to the model on the
+cannot find is a validation error whose message the gateway sends back to the model on the
 next attempt ("copy the words exactly"). Found quotes become spans (`quote_spans`).
 """
 

@@ -1,20 +1,20 @@
-"""Prompts live in `prompts/*.j2` and render in a sandboxed Jinja environment.
+"""The LLM extractor's prompts: `prompts/extract_item*.j2`, rendered in a sandboxed Jinja
+environment with the schema's vocabularies.
 
-`template_hash` feeds the response cache key and names what a cassette was recorded
-with: editing a template changes the requests, so cached answers are not reused and a
-replay without a matching recording fails instead of returning a stale answer.
+A changed template changes the rendered messages, which is what the gateway's answer
+cache keys on and what cassettes match on: cached answers are not reused and a replay
+without a matching recording fails instead of returning a stale answer.
 """
 
 from __future__ import annotations
 
-import hashlib
 from functools import lru_cache
 from typing import Any
 
 from jinja2 import StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 
-from ..paths import prompts_dir
+from ..assets import template_loader
 from ..schema import CATEGORIES, DENIAL_REASONS, DRUG_CLASSES
 
 ITEM_SYSTEM = "extract_item_system.j2"
@@ -23,10 +23,8 @@ ITEM_USER = "extract_item.j2"
 
 @lru_cache(maxsize=1)
 def _env() -> SandboxedEnvironment:
-    from jinja2 import FileSystemLoader
-
     return SandboxedEnvironment(
-        loader=FileSystemLoader(str(prompts_dir())),
+        loader=template_loader(),
         undefined=StrictUndefined,
         keep_trailing_newline=False,
         autoescape=False,
@@ -35,14 +33,6 @@ def _env() -> SandboxedEnvironment:
 
 def render(name: str, **values: Any) -> str:
     return _env().get_template(name).render(**values).strip()
-
-
-def template_hash(*names: str) -> str:
-    h = hashlib.sha256()
-    for name in names:
-        h.update(name.encode())
-        h.update((prompts_dir() / name).read_bytes())
-    return h.hexdigest()[:16]
 
 
 def item_messages(*, fmt: str, headings: list[str], index: int, item_text: str) -> list[dict[str, str]]:

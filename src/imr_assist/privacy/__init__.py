@@ -1,9 +1,10 @@
 """Privacy: mask direct identifiers before letter text leaves the machine.
 
-`redact.redact_text` is the one boundary every remote model call goes through; the map
-back to the original stays in memory, on this machine.
+`redact.redact_text` masks a text and keeps the map back in memory, on this machine. The
+model gateway applies it to every question sent to an endpoint that is not on this
+machine (`imr_assist.model.redaction`), so no caller can forget it.
 """
 
-from .redact import Redaction, is_local_endpoint, redact_text, should_redact
+from .redact import Redaction, redact_text
 
-__all__ = ["Redaction", "is_local_endpoint", "redact_text", "should_redact"]
+__all__ = ["Redaction", "redact_text"]

@@ -21,10 +21,8 @@ refer to the original text as read.
 from __future__ import annotations
 
 import bisect
-import ipaddress
 import re
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
 
 _NAME_WORD = r"[A-Z][A-Za-z'’\-]+"
 _TITLE = r"\b(?:Dr|Mr|Mrs|Ms|Miss|Mx|Prof|Doctor)\b\.?"
@@ -142,15 +140,18 @@ class Redaction:
         parts, pos = [], 0
         for start, end, kind in hits:
             value = s[start:end]
-            ph = by_value.get((kind, value))
-            if ph is None:
+            token = by_value.get((kind, value))
+            if token is None:
                 n = 1
-                while (ph := f"[{kind}_{n}]") in used or ph in self.original or ph in s:
+                fresh = f"[{kind}_{n}]"
+                while fresh in used or fresh in self.original or fresh in s:
                     n += 1
-                used.add(ph)
-                by_value[(kind, value)] = ph
-                self.extra[ph] = value
-            parts += [s[pos:start], ph]
+                    fresh = f"[{kind}_{n}]"
+                used.add(fresh)
+                by_value[(kind, value)] = fresh
+                self.extra[fresh] = value
+                token = fresh
+            parts += [s[pos:start], token]
             pos = end
         parts.append(s[pos:])
         return "".join(parts)
@@ -251,29 +252,3 @@ def redact_text(text: str) -> Redaction:
         pos = e
     parts.append(text[pos:])
     return Redaction(original=text, text="".join(parts), masks=masks)
-
-
-_LOCAL_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"}
-
-
-def is_local_endpoint(base_url: str | None) -> bool:
-    """True when `base_url` points at this machine (loopback). No URL means the
-    provider's default endpoint, which is remote."""
-    if not base_url:
-        return False
-    url = base_url if "://" in base_url else f"http://{base_url}"
-    host = (urlsplit(url).hostname or "").lower().rstrip(".")
-    if host in _LOCAL_NAMES or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def should_redact(base_url: str | None, flag: bool | None) -> bool:
-    """An explicit `--redact/--no-redact` wins; otherwise redact for any endpoint that is
-    not on this machine (including the provider default when `base_url` is None)."""
-    if flag is not None:
-        return flag
-    return not is_local_endpoint(base_url)

@@ -264,13 +264,13 @@ def _values(
         value = lookup(owner, name)
         if value is MISSING:
             continue
-        mark = by_field.get(name)
+        found = by_field.get(name)
         problem = None
-        if mark is None and has_value(value) and name not in NO_SPAN_EXPECTED:
+        if found is None and has_value(value) and name not in NO_SPAN_EXPECTED:
             problem = "span outside the letter" if name in spans else "no span"
-        elif mark is not None and has_value(value) and not mark.supported:
+        elif found is not None and has_value(value) and not found.supported:
             problem = "span does not show the value"
-        out.append(Value(name, value, mark, problem))
+        out.append(Value(name, value, found, problem))
     # Spans of keys that are not listed values (a 'heading', an extractor's extra field):
     # listed too, so every highlight has a row to name it; 'item' is the card itself.
     for key, mark in by_field.items():

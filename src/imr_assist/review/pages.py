@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..api import extract_document
-from ..errors import InputError
-from ..reading import Document, read_document
+from ..errors import ImrAssistError
+from ..extractors.rules import RulesExtractor
+from ..pipeline import Pipeline
+from ..reading import Document
 from ..schema import Record
 from .model import ReviewModel, build
 from .render import IndexRow, render_index, render_page, write_atomic
@@ -39,22 +40,11 @@ def review_html(record: Record | dict[str, Any], doc: Document, extractor: str =
     return review_page(record, doc, extractor)[0]
 
 
-def extract_for_review(path: str, extractor: str) -> tuple[Document, Record]:
-    """Read and extract one letter; any failure becomes an `InputError` with one line."""
-    doc = read_document(path)
-    try:
-        return doc, extract_document(doc, extractor)
-    except InputError:
-        raise
-    except Exception as exc:  # an extractor bug on one letter: say so, keep a batch going
-        first = str(exc).splitlines()[0] if str(exc) else ""
-        raise InputError(f"{path}: could not be extracted ({type(exc).__name__}: {first})") from None
-
-
-def write_review(path: str, out: Path, extractor: str = "rules") -> Path:
-    """Extract one letter and write its page to `out`."""
-    doc, record = extract_for_review(path, extractor)
-    write_atomic(out, review_html(record, doc, extractor))
+def write_review(path: str, out: Path, pipeline: Pipeline | None = None) -> Path:
+    """Extract one letter and write its page to `out` (rules extractor by default)."""
+    pipeline = pipeline or Pipeline(RulesExtractor())
+    doc, record = pipeline.one(path)
+    write_atomic(out, review_html(record, doc, pipeline.extractor.name))
     return out
 
 
@@ -94,10 +84,12 @@ class BatchResult:
 def write_batch(
     paths: list[str],
     out_dir: Path,
-    extractor: str = "rules",
+    pipeline: Pipeline | None = None,
     on_letter: Callable[[str, Path | None, str | None], None] | None = None,
 ) -> BatchResult:
     """One page per letter in `out_dir` and an index, rewritten after every letter."""
+    pipeline = pipeline or Pipeline(RulesExtractor())
+    extractor = pipeline.extractor.name
     out_dir.mkdir(parents=True, exist_ok=True)
     result = BatchResult(index=out_dir / INDEX_NAME)
     rows: list[IndexRow] = []
@@ -105,8 +97,8 @@ def write_batch(
     title = "Review: " + (paths[0] if len(paths) == 1 else f"{len(paths)} letters")
     for path in paths:
         try:
-            doc, record = extract_for_review(path, extractor)
-        except InputError as exc:
+            doc, record = pipeline.one(path)
+        except ImrAssistError as exc:
             result.failures.append((path, str(exc)))
             rows.append(IndexRow(letter_id=Path(path).stem, href=None, source=path, error=str(exc)))
             if on_letter:

@@ -18,7 +18,7 @@ from typing import Any
 
 import jinja2
 
-from ..paths import prompts_dir
+from ..assets import prompt_text, template_loader
 from .model import KIND_LABELS, Mark, ReviewModel, Value, display
 
 TEMPLATE_DIR = "review"
@@ -44,7 +44,7 @@ PREVIEW_CHARS = 220
 @lru_cache(maxsize=1)
 def environment() -> jinja2.Environment:
     return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(prompts_dir() / TEMPLATE_DIR)),
+        loader=template_loader(TEMPLATE_DIR),
         autoescape=True,  # letter text and values are data, never markup
         trim_blocks=True,
         lstrip_blocks=True,
@@ -58,9 +58,8 @@ def _csp_hash(source: str) -> str:
 @lru_cache(maxsize=1)
 def assets() -> dict[str, str]:
     """The inline CSS and script, and the CSP that allows exactly them."""
-    base = prompts_dir() / TEMPLATE_DIR
-    style = (base / "review.css").read_text(encoding="utf-8")
-    script = (base / "review.js").read_text(encoding="utf-8")
+    style = prompt_text(f"{TEMPLATE_DIR}/review.css")
+    script = prompt_text(f"{TEMPLATE_DIR}/review.js")
     csp = (
         f"default-src 'none'; style-src '{_csp_hash(style)}'; script-src '{_csp_hash(script)}'; "
         "img-src data:; base-uri 'none'; form-action 'none'"

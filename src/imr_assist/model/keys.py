@@ -1,4 +1,6 @@
-"""Where API keys come from: the environment, or the OS keyring if `keyring` is installed.
+"""Where an API key comes from, in one order: the explicit argument, `IMR_ASSIST_API_KEY`,
+the endpoint's own variable (e.g. `OPENAI_API_KEY`), then the OS keyring if `keyring` is
+installed (service "imr-assist", user "api_key").
 
 Why one function: keys must never be read from files in the repo, command-line flags
 (they land in shell history and `ps`), or config the tool writes; and code that handles a
@@ -10,23 +12,29 @@ from __future__ import annotations
 
 import os
 
-#: Environment variables tried in order; IMR_ASSIST_API_KEY lets users keep a separate key.
-ENV_NAMES = ("IMR_ASSIST_API_KEY", "OPENAI_API_KEY")
 KEYRING_SERVICE = "imr-assist"
+KEYRING_USER = "api_key"
 
 
-def get_api_key(env_names: tuple[str, ...] = ENV_NAMES) -> str | None:
-    """The first key found in `env_names`, else the keyring entry ("imr-assist", "api_key")."""
-    for name in env_names:
-        value = os.environ.get(name, "").strip()
+def find_key(explicit: str | None, endpoint_env: str | None) -> str | None:
+    """The first key found. `explicit` is the argument, else `IMR_ASSIST_API_KEY`, as
+    `Settings.api_key` resolved them; `endpoint_env` names the endpoint's own variable."""
+    if explicit and explicit.strip():
+        return explicit.strip()
+    if endpoint_env:
+        value = os.environ.get(endpoint_env, "").strip()
         if value:
             return value
+    return _keyring_key()
+
+
+def _keyring_key() -> str | None:
     try:
         import keyring  # optional
     except ImportError:
         return None
     try:
-        return keyring.get_password(KEYRING_SERVICE, "api_key") or None
+        return keyring.get_password(KEYRING_SERVICE, KEYRING_USER) or None
     except Exception:  # no backend on a headless box: behave as "no key"
         return None
 

@@ -1,8 +1,10 @@
-"""A disk cache of validated item answers: re-running a letter costs nothing.
+"""A disk cache of validated model answers: asking the same question again costs nothing.
 
-Key: sha256 of (model, mode, prompt template hash, response schema, the exact messages).
-Any change to the model, the templates, the schema or the input text is a new key. Values
-are small JSON files; a corrupt file is ignored (and overwritten), never fatal.
+Key: sha256 of (model, mode, response schema, the exact messages sent, generation
+parameters). The messages are the rendered prompt after redaction, so any change to the
+model, a template, the schema or the input text is a new key. Values are small JSON files
+(the answer as the model gave it, before un-redaction); a corrupt file is ignored (and
+overwritten), never fatal.
 """
 
 from __future__ import annotations
@@ -14,9 +16,11 @@ from pathlib import Path
 from typing import Any
 
 
-def cache_key(*, model: str, mode: str, template_hash: str, schema: dict, messages: list[dict]) -> str:
+def cache_key(
+    *, model: str, mode: str, schema: dict[str, Any], messages: list[dict[str, str]], params: dict[str, Any]
+) -> str:
     payload = json.dumps(
-        {"model": model, "mode": mode, "templates": template_hash, "schema": schema, "messages": messages},
+        {"model": model, "mode": mode, "schema": schema, "messages": messages, "params": params},
         sort_keys=True,
         ensure_ascii=False,
     )

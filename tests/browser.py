@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-#: Where Debian, Ubuntu and Chrome put the browser; `IMR_ASSIST_CHROMIUM` overrides.
+#: Where Debian, Ubuntu and Chrome put the browser; `IMR_TEST_CHROMIUM` overrides.
 CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
 
 #: Flags that keep a headless run quiet and offline: without the background-networking
@@ -69,7 +69,7 @@ class BrowserError(RuntimeError):
 
 
 def find_chromium() -> str | None:
-    env = os.environ.get("IMR_ASSIST_CHROMIUM")
+    env = os.environ.get("IMR_TEST_CHROMIUM")
     if env:
         return env if Path(env).exists() else shutil.which(env)
     for name in CANDIDATES:
@@ -86,7 +86,7 @@ class Chromium:
                  timeout: float = 20.0) -> None:
         exe = executable or find_chromium()
         if not exe:
-            raise BrowserError("no Chromium found (install Debian's 'chromium' or set IMR_ASSIST_CHROMIUM)")
+            raise BrowserError("no Chromium found (install Debian's 'chromium' or set IMR_TEST_CHROMIUM)")
         self.timeout = timeout
         self.events: list[dict[str, Any]] = []
         self._profile = tempfile.TemporaryDirectory(prefix="imr-chromium-")

@@ -1,19 +1,22 @@
 """Token usage and cost, per call, per letter and per batch (`--stats`).
 
-Prices are USD per million tokens (input, output). Local models cost nothing; an unknown
-remote model is reported with its tokens and cost `None` rather than a guessed price.
-`IMR_ASSIST_PRICES` may name a JSON file {"model": [input, output]} that overrides or
-extends the table.
+Prices are USD per million tokens (input, output). Models on this machine or on a
+self-hosted server cost nothing; an unknown remote model is reported with its tokens and
+cost `None` rather than a guessed price. `IMR_ASSIST_PRICES` (`Settings.prices`) may name a
+JSON file {"model": [input, output]} that overrides or extends the table.
+
+There is no process-wide ledger: whoever wants per-letter totals (the `extract` command)
+makes a `Ledger` and hands it to `open_model`, which books every answer into it.
 """
 
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
-from ..errors import InputError
+from ..errors import ConfigError
 
 PRICES: dict[str, tuple[float, float]] = {
     "gpt-4o-mini": (0.15, 0.60),
@@ -26,22 +29,25 @@ PRICES: dict[str, tuple[float, float]] = {
 }
 
 
-def price_table() -> dict[str, tuple[float, float]]:
+def price_table(prices: Path | None = None) -> dict[str, tuple[float, float]]:
+    """The built-in prices, overridden or extended by the JSON file `prices`."""
     table = dict(PRICES)
-    path = os.environ.get("IMR_ASSIST_PRICES")
-    if path:
+    if prices:
         try:
-            extra = json.loads(Path(path).read_text(encoding="utf-8"))
+            extra = json.loads(Path(prices).read_text(encoding="utf-8"))
             table.update({k: (float(v[0]), float(v[1])) for k, v in extra.items()})
         except (OSError, ValueError, TypeError, IndexError, AttributeError) as exc:
-            raise InputError(f"IMR_ASSIST_PRICES={path}: expected {{model: [input, output]}} ({exc})") from None
+            raise ConfigError(f"IMR_ASSIST_PRICES={prices}: expected {{model: [input, output]}} ({exc})") from None
     return table
 
 
-def cost_usd(model: str, prompt_tokens: int, completion_tokens: int, local: bool) -> float | None:
-    if local:
+def cost_usd(
+    model: str, prompt_tokens: int, completion_tokens: int, free: bool, prices: Path | None = None
+) -> float | None:
+    """USD for these tokens; 0 when `free` (this machine or a self-hosted server)."""
+    if free:
         return 0.0
-    table = price_table()
+    table = price_table(prices)
     price = table.get(model)
     if price is None:  # dated snapshots ("gpt-4o-mini-2024-07-18") use the base model's price
         longest_first = sorted(table.items(), key=lambda kv: -len(kv[0]))
@@ -71,7 +77,7 @@ class Usage:
         else:
             self.cost_usd = round(self.cost_usd + other.cost_usd, 6)
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
     def line(self) -> str:
@@ -84,7 +90,7 @@ class Usage:
 
 @dataclass
 class Ledger:
-    """Process-wide usage: one entry per letter, and the batch total."""
+    """Usage per letter (or per draft) and the batch total; owned by the caller."""
 
     letters: dict[str, Usage] = field(default_factory=dict)
 
@@ -100,13 +106,9 @@ class Ledger:
     def clear(self) -> None:
         self.letters.clear()
 
-
-LEDGER = Ledger()
-
-
-def stats_lines() -> list[str]:
-    """Per-letter lines and the batch total, for `--stats`."""
-    lines = [f"{name}: {u.line()}" for name, u in LEDGER.letters.items()]
-    if LEDGER.letters:
-        lines.append(f"total ({len(LEDGER.letters)} letters): {LEDGER.total().line()}")
-    return lines
+    def lines(self) -> list[str]:
+        """Per-letter lines and the batch total, for `--stats`."""
+        out = [f"{name}: {u.line()}" for name, u in self.letters.items()]
+        if self.letters:
+            out.append(f"total ({len(self.letters)} letters): {self.total().line()}")
+        return out

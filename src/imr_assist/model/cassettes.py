@@ -14,6 +14,8 @@ from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import Any
 
+from ..errors import ConfigError
+
 SECRET_HEADERS = [
     "authorization",
     "api-key",
@@ -56,11 +58,14 @@ def cassette_path(folder: Path, letter_id: str) -> Path:
     return Path(folder) / f"{safe}.yaml"
 
 
-def use_cassette(path: Path | None, record_mode: str = "none") -> AbstractContextManager:
+def use_cassette(path: Path | None, record_mode: str = "none") -> AbstractContextManager[Any]:
     """A vcrpy cassette context for one letter, or a no-op when cassettes are off."""
     if path is None:
         return nullcontext()
-    import vcr  # lazy: only needed when recording or replaying
+    try:
+        import vcr  # lazy: only needed when recording or replaying
+    except ImportError:
+        raise ConfigError("IMR_ASSIST_CASSETTES needs vcrpy: pip install vcrpy") from None
 
     recorder = vcr.VCR(
         record_mode=record_mode,
@@ -74,13 +79,10 @@ def use_cassette(path: Path | None, record_mode: str = "none") -> AbstractContex
     return recorder.use_cassette(str(path), allow_playback_repeats=True)
 
 
-def is_missing_recording(exc: BaseException) -> bool:
-    """vcrpy's 'no recording for this request' error, however the client wrapped it."""
-    seen: set[int] = set()
-    e: BaseException | None = exc
-    while e is not None and id(e) not in seen:
-        seen.add(id(e))
-        if type(e).__name__ == "CannotOverwriteExistingCassetteException":
-            return True
-        e = e.__cause__ or e.__context__
-    return False
+def missing_recording_errors() -> tuple[type[BaseException], ...]:
+    """The exception vcrpy raises for a request it has no recording of (none without vcrpy)."""
+    try:
+        from vcr.errors import CannotOverwriteExistingCassetteException
+    except ImportError:
+        return ()
+    return (CannotOverwriteExistingCassetteException,)
