@@ -129,4 +129,8 @@ def overturned_precedents(index: DecisionIndex, item: Item, record: Record, limi
         seen.add(d.id)
         found.append(Precedent(d.id, d.request, d.decision_date, cited_finding(d, item), hit.score))
     found.sort(key=lambda p: not p.sentence)  # stable: those with a finding first, rank kept
-    return Precedents(found[:limit], counts)
+    first_of_letter: dict[str, Precedent] = {}
+    for p in found:
+        first_of_letter.setdefault(p.id.split("#")[0], p)
+    rest = [p for p in found if p not in first_of_letter.values()]  # other letters before a second from one
+    return Precedents([*first_of_letter.values(), *rest][:limit], counts)
