@@ -58,6 +58,7 @@ class Precedent:
     decision_date: str | None
     sentence: str  # one of its findings, verbatim; '' when it has none
     score: float
+    kind: str = ""  # its treatment, e.g. 'MRI, knee'
 
 
 @dataclass(frozen=True)
@@ -127,7 +128,7 @@ def overturned_precedents(index: DecisionIndex, item: Item, record: Record, limi
         if not same_kind(key, decision_key(d)):
             continue
         seen.add(d.id)
-        found.append(Precedent(d.id, d.request, d.decision_date, cited_finding(d, item), hit.score))
+        found.append(Precedent(d.id, d.request, d.decision_date, cited_finding(d, item), hit.score, d.treatment))
     found.sort(key=lambda p: not p.sentence)  # stable: those with a finding first, rank kept
     first_of_letter: dict[str, Precedent] = {}
     for p in found:
