@@ -5,15 +5,17 @@ from __future__ import annotations
 import re
 
 import pytest
-from test_draft_support import EXAMPLES, LETTERS, MIXED, corpus_index, letter
+from test_draft_support import BUNDLED, EXAMPLES, LETTERS, MIXED, corpus_index, letter
 
 from imr_assist.drafting import render_draft
+from imr_assist.drafting.similar import decision_key
 from imr_assist.drafting.text import split_sentences
 from imr_assist.errors import InputError
+from imr_assist.treatment import same_kind, treatment_key
 
 QUOTE = re.compile(r'^- \*\*Criterion quoted:\*\* "(.*)"$', re.M)
 FACT = re.compile(r'^- \[ \] The (?:reviewer found|rationale states): "(.*)" — Records sent for review show:', re.M)
-CITED = re.compile(r"^- `([^`]+)` — .*: \"(.*)\"$", re.M)
+CITED = re.compile(r'^- `([^`]+)` — .*?(?:: "(.*)")?$', re.M)  # (id, its finding or '')
 
 
 def _sections(md: str) -> dict[int, str]:
@@ -72,17 +74,53 @@ def test_resubmission_for_mixed_letter_cites_overturned_only(path):
     result = render_draft(record, text, "resubmission", index=index)
     assert result.ok, [c for c in result.checks if not c.ok]
     cited = CITED.findall(result.markdown)
-    assert cited, "expected similar overturned decisions from the corpus"
+    assert cited or "in this index w" in result.markdown
     for body in _sections(result.markdown).values():
         assert len(CITED.findall(body)) <= 3
     for cid, sentence in cited:
         decision = index.get(cid)
         assert decision is not None and decision.decision == "overturned"
         assert decision.letter_id != record.letter_id
-        assert sentence in split_sentences(decision.rationale)
+        assert sentence in decision.findings if sentence else not decision.findings  # its own finding, verbatim
     overturned = [n for n, it in enumerate(record.items, 1) if it.decision == "overturned"]
     for n in overturned:
         assert f"- Item {n}, {record.items[n - 1].request}, was overturned." in result.markdown
+
+
+@pytest.mark.parametrize("path", [*EXAMPLES, *sorted((BUNDLED / "corpus" / "txt").glob("CM17-001*.txt"))],
+                         ids=lambda p: p.stem)
+def test_every_cited_precedent_is_the_same_kind_or_the_counts_are_given(path):
+    """The fake index offers anything that shares words; drafting cites only the same kind,
+    with a finding when the precedent has one, and otherwise states the kind's counts."""
+    record, text = letter(path)
+    if not any(it.decision == "upheld" for it in record.items):
+        pytest.skip("nothing upheld to resubmit")
+    for honor in (False, True):  # an index that ignores the filters, and one that keeps them
+        index = corpus_index(honor_filters=honor)
+        result = render_draft(record, text, "resubmission", index=index)
+        assert result.ok, [c for c in result.checks if not c.ok]
+        for n, body in _sections(result.markdown).items():
+            key = treatment_key(record.items[n - 1])
+            ids = [cid for cid, _ in CITED.findall(body)]
+            for cid in ids:
+                assert same_kind(key, decision_key(index.get(cid))), (record.items[n - 1].request, cid)
+            if ids or key.kind == "unknown":
+                continue
+            assert "in this index w" in body or "This index holds no" in body
+            alike = [d for d in index.decisions.values()
+                     if d.decision == "overturned" and d.letter_id != record.letter_id and same_kind(key, decision_key(d))]  # fmt: skip  # noqa: E501
+            assert not (honor and alike), f"item {n}: a same-kind overturned decision exists but none was cited"
+
+
+def test_kind_with_no_overturned_decision_gets_the_counts_sentence():
+    record, text = letter(LETTERS[0])  # Baclofen: the corpus holds muscle relaxants, none overturned
+    n = next(n for n, it in enumerate(record.items, 1) if (it.generic_name or "") == "baclofen")
+    index = corpus_index(honor_filters=False)
+    mr = [d for d in index.decisions.values() if d.drug_class == "muscle_relaxant"]
+    assert mr and all(d.decision == "upheld" for d in mr)
+    body = _sections(render_draft(record, text, "resubmission", item=n, index=index).markdown)[n]
+    assert f"0 of {len(mr)} muscle-relaxant requests in this index were overturned; {len(mr)} upheld." in body
+    assert not CITED.findall(body)
 
 
 def test_resubmission_without_index_says_so():

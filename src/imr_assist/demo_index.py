@@ -29,10 +29,13 @@ def demo_letters() -> list[Path]:
 
 def demo_index_path(settings: Settings | None = None, build: bool = True) -> Path:
     """The demo index in the cache root (`IMR_ASSIST_CACHE`), built the first time; its name
-    changes with the package version and the bundled letters, so an upgrade rebuilds it."""
+    changes with the package version, the index schema and the bundled letters, so an
+    upgrade rebuilds it."""
     settings = settings or Settings.resolve()
     letters = demo_letters()
-    h = hashlib.sha1(str(__version__).encode())
+    from .index.sqlite import SCHEMA_VERSION
+
+    h = hashlib.sha1(f"{__version__}:{SCHEMA_VERSION}".encode())  # a new store schema (findings) rebuilds it
     for p in letters:
         h.update(f"{p.name}:{p.stat().st_size}".encode())
     path = settings.cache_root / f"demo-{h.hexdigest()[:12]}.db"

@@ -11,6 +11,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from .treatment import TreatmentKey
+
 Format = Literal["dwc_final_determination", "maximus_imr", "medical_professional_review", "unknown"]
 Decision = Literal["upheld", "overturned"]
 Category = Literal[
@@ -123,6 +125,7 @@ class Item(BaseModel):
         default_factory=list, description="one entry per denial reason: its sentence and what fixes it"
     )
     rationale: str = ""
+    treatment: TreatmentKey | None = Field(None, description="what kind of treatment (imr_assist.treatment)")
     claims_administrator_guideline_text: str | None = None
     reviewer_guideline_text: str | None = None
     spans: dict[str, Span] = Field(

@@ -24,6 +24,7 @@ from ..evaluation.thresholds import check, load_thresholds
 from .common import console
 
 HTML_MODULE = "imr_assist.review.eval_page"
+RETRIEVAL = "retrieval"
 #: The project's CI floors, read when eval runs from a checkout's root (not shipped in the package).
 DEFAULT_THRESHOLDS = Path("eval/thresholds.toml")
 
@@ -48,7 +49,7 @@ def eval_command(
     ),
     suite: Annotated[
         list[str] | None,
-        typer.Option("--suite", "-s", help="Bundled suite(s): gold, corpus-txt, corpus-pdf."),
+        typer.Option("--suite", "-s", help="Bundled suite(s): gold, corpus-txt, corpus-pdf, retrieval."),
     ] = None,
     thresholds: Annotated[
         Path | None, typer.Option("--thresholds", help="Floors (default: ./eval/thresholds.toml if present).")
@@ -67,19 +68,20 @@ def eval_command(
         raise typer.Exit(code)
 
 
-def _pick_suites(gold: Path | None, letters: Path | None, names: list[str]) -> list[Suite]:
+def _pick_suites(gold: Path | None, letters: Path | None, names: list[str]) -> tuple[list[Suite], bool]:
+    """The extraction suites to run, and whether to run the retrieval suite too."""
     if gold is not None or letters is not None:
         if names:
             raise InputError("--suite picks bundled suites; it cannot be combined with --gold")
-        return [custom_suite(gold, letters)]
+        return [custom_suite(gold, letters)], False
     suites = bundled_suites()
     if not names:
-        return suites
+        return suites, True
     by_name = {s.name: s for s in suites}
-    unknown = [n for n in names if n not in by_name]
+    unknown = [n for n in names if n not in by_name and n != RETRIEVAL]
     if unknown:
-        raise InputError(f"unknown suite {unknown[0]!r}; choose from {', '.join(by_name)}")
-    return [by_name[n] for n in dict.fromkeys(names)]
+        raise InputError(f"unknown suite {unknown[0]!r}; choose from {', '.join([*by_name, RETRIEVAL])}")
+    return [by_name[n] for n in dict.fromkeys(names) if n != RETRIEVAL], RETRIEVAL in names
 
 
 def _run(
@@ -93,7 +95,7 @@ def _run(
     html: bool,
     max_mismatches: int,
 ) -> int:
-    suites = _pick_suites(gold, letters, names)
+    suites, retrieval = _pick_suites(gold, letters, names)
     for s in suites:  # fail fast on bad folders or gold before any extraction
         resolve(s)
         if not s.cases:
@@ -105,6 +107,11 @@ def _run(
         raise InputError(f"--html needs {HTML_MODULE}, which is not installed")
 
     report = run_eval(suites, extractor)
+    if retrieval:
+        from ..evaluation.retrieval import run_retrieval
+        from ..pipeline import open_extractor
+
+        report["retrieval"] = run_retrieval(open_extractor(extractor))
     rows = check(report, floors)
     report["gate"] = {"file": str(floors_path), "rows": rows, "passed": all(r["ok"] for r in rows)}
     if old is not None:

@@ -35,16 +35,35 @@ def _load_letter(path: str):
     return Pipeline(RulesExtractor()).one(path)[1]
 
 
-def _table(title: str, hits: list[SimilarHit]) -> Table:
+def _table(title: str, hits: list[SimilarHit], explain: bool = False) -> Table:
     table = Table(title=title, title_justify="left", show_lines=True)
-    for col in ("#", "id", "decision", "request", "score", "matching sentence"):
+    last = "why it ranks here" if explain else "matching sentence"
+    for col in ("#", "id", "decision", "request", "treatment", "score", last):
         table.add_column(col, overflow="fold")
     for n, h in enumerate(hits, 1):
         d = h.decision
         colour = "green" if d.decision == "overturned" else "red"
-        table.add_row(str(n), d.id, f"[{colour}]{d.decision}[/{colour}]", d.request, f"{h.score:.4f}",
-                      h.matching_sentence)  # fmt: skip
+        table.add_row(str(n), d.id, f"[{colour}]{d.decision}[/{colour}]", d.request, d.treatment, f"{h.score:.4f}",
+                      "; ".join(h.why) if explain else h.matching_sentence)  # fmt: skip
     return table
+
+
+def _none_line(ix, key, filters) -> str:
+    """What to say when nothing passes the relevance floor: the same-kind counts, if any."""
+    from ..index.models import SearchFilters
+    from ..treatment import counts_filter, kind_phrase
+
+    group = counts_filter(key) if key is not None else None
+    if group is None:
+        return "no decision in this index is similar enough to show"
+    base = filters.model_dump(exclude_none=True, exclude={"decision"}) if filters else {}
+    st = ix.stats(SearchFilters(**{**base, **group}), top=1)
+    wanted = f" {filters.decision}" if filters and filters.decision else ""
+    kind = kind_phrase(key)
+    if not st.total:
+        return f"no{wanted} {kind} decision to show: this index holds no {kind} requests"
+    return (f"no{wanted} {kind} decision to show: {st.overturned} of {st.total} {kind} "
+            f"requests in this index were overturned; {st.upheld} upheld")
 
 
 def register(app: typer.Typer) -> None:
@@ -61,6 +80,9 @@ def register(app: typer.Typer) -> None:
         guideline: Annotated[str | None, Opt(help="a source (MTUS, ODG…) or a reviewer page ('63-64', '79')")] = None,  # noqa: E501
         reason: Annotated[str | None, Opt(help="a denial reason, e.g. no_functional_improvement")] = None,
         specialty: Annotated[str | None, Opt(help="reviewer specialty (substring, any case)")] = None,
+        family: Annotated[str | None, Opt(help="treatment family (mri, physical_therapy, epidural…) or drug class")] = None,  # noqa: E501
+        region: Annotated[str | None, Opt(help="body region (knee, lumbar, shoulder…)")] = None,
+        explain: Annotated[bool, Opt("--explain", help="Show why each decision ranks where it does.")] = False,
         mode: Annotated[str, Opt(help="hybrid | lexical | vector")] = "hybrid",
         as_json: Annotated[bool, Opt("--json", help="Print JSON: a list of {item, request, hits}.")] = False,
         db: Annotated[str | None, Opt("--db", help="Index file or postgresql:// URL (or IMR_ASSIST_DB; default: the bundled demo index).")] = None,  # noqa: E501
@@ -70,6 +92,7 @@ def register(app: typer.Typer) -> None:
         from ..index.base import MODES
         from ..index.options import make_filters
         from ..settings import Settings
+        from ..treatment import key_from_request, treatment_key
 
         if (letter is None) == (query is None):
             raise fail("give a LETTER or --query TEXT (one of them)")
@@ -79,8 +102,8 @@ def register(app: typer.Typer) -> None:
             raise fail("-k must be at least 1")
         if mode not in MODES:
             raise fail(f"--mode must be one of {', '.join(MODES)}")
-        filters = make_filters(decision, drug_class, generic, category, guideline, reason, specialty)
-        groups: list[tuple[int | None, str, list[SimilarHit]]] = []
+        filters = make_filters(decision, drug_class, generic, category, guideline, reason, specialty, family, region)
+        groups: list[tuple[int | None, str, list[SimilarHit], str]] = []  # (item, text, hits, why none)
         db_path = Settings.resolve(db=db).db
         with open_decision_index(db_path, embedder="none" if mode == "lexical" else "auto") as ix:
             if mode == "vector" and not ix.has_vectors():
@@ -88,7 +111,8 @@ def register(app: typer.Typer) -> None:
             if query is not None:
                 if not query.strip():
                     raise InputError("--query is empty")
-                groups.append((None, query, ix.search(query, k, filters, mode=mode)))
+                hits = ix.search(query, k, filters, mode=mode)
+                groups.append((None, query, hits, "" if hits else _none_line(ix, key_from_request(query), filters)))
             elif letter is not None:
                 record = _load_letter(letter)
                 if not record.items:
@@ -100,15 +124,16 @@ def register(app: typer.Typer) -> None:
                     numbers = [item]
                 for n in numbers:
                     it = record.items[n - 1]
-                    groups.append((n, it.request, ix.similar_to_item(it, record, k, filters, mode=mode)))
+                    hits = ix.similar_to_item(it, record, k, filters, mode=mode)
+                    groups.append((n, it.request, hits, "" if hits else _none_line(ix, treatment_key(it), filters)))
         if as_json:
-            out = [{"item": g, "request" if g else "query": text, "hits": [h.model_dump(mode="json") for h in hits]}
-                   for g, text, hits in groups]  # fmt: skip
+            out = [{"item": g, "request" if g else "query": text, "hits": [h.model_dump(mode="json") for h in hits],
+                    **({"none": none} if none else {})} for g, text, hits, none in groups]  # fmt: skip
             print(json.dumps(out, indent=2, ensure_ascii=False))
             return
-        for group, text, hits in groups:
+        for group, text, hits, none in groups:
             title = f"item {group}: {text}" if group else f"query: {text}"
             if not hits:
-                console.print(f"{title}\n  no matching decisions", highlight=False)
+                console.print(f"{title}\n  {none}", highlight=False)
             else:
-                console.print(_table(title, hits))
+                console.print(_table(title, hits, explain))

@@ -306,9 +306,11 @@ def _precedents(
     index: DecisionIndex, item: Item, record: Record, limit: int
 ) -> tuple[list[PrecedentOut], KindCountsOut | None]:
     found = overturned_precedents(index, item, record, limit)
-    cited = [PrecedentOut(id=p.id, request=oneline(p.request), decision_date=p.decision_date,
+    cited = [PrecedentOut(id=p.id, request=oneline(p.request), decision_date=p.decision_date, kind=p.kind,
                           finding=oneline(p.sentence)) for p in found]  # fmt: skip
-    return cited, None
+    c = found.counts
+    counts = KindCountsOut(kind=c.kind, total=c.total, overturned=c.overturned, upheld=c.upheld) if c else None
+    return cited, counts
 
 
 def render_draft(

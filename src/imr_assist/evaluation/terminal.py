@@ -160,6 +160,25 @@ def mismatch_table(name: str, rows: list[dict[str, Any]], limit: int) -> Table:
     return t
 
 
+def retrieval_table(r: dict[str, Any]) -> Table:
+    """The retrieval suite: each system's item and free-text figures, and the margin over BM25."""
+    m = r["metrics"]
+    t = Table(
+        title=f"retrieval — {r['queries']['item']} item and {r['queries']['text']} text queries over "
+        f"{r['indexed']} decisions ({r['seconds']:.1f}s); nDCG@10 margin over BM25 "
+        f"{m['ndcg10_margin_over_bm25']:+.3f} (95% {m['ndcg10_margin_low95']:+.3f}..{m['ndcg10_margin_high95']:+.3f})",
+        title_justify="left",
+    )
+    for col in ("system", "item P@5 %", "of attainable %", "item nDCG@10 %", "item MRR %", "text P@5 %",
+                "text nDCG@10 %"):  # fmt: skip
+        t.add_column(col, justify="left" if col == "system" else "right")
+    for name, s in r["systems"].items():
+        i, x = s["item"], s["text"]
+        t.add_row(name, _n(i["p5"]), _n(i["p5_of_attainable"]), _n(i["ndcg10"]), _n(i["mrr"]), _n(x["p5"]),
+                  _n(x["ndcg10"]))  # fmt: skip
+    return t
+
+
 def show(console: Console, report: dict[str, Any], limit: int = 40) -> None:
     """Print everything a person needs; the full lists are in report.md / report.json."""
     for name, s in report["suites"].items():
@@ -173,8 +192,11 @@ def show(console: Console, report: dict[str, Any], limit: int = 40) -> None:
             )
         for w in s["warnings"]:
             console.print(f"[yellow]{name}: {w}[/]")
-    console.print(field_table(report))
-    console.print(summary_table(report))
+    if report["suites"]:
+        console.print(field_table(report))
+        console.print(summary_table(report))
+    if report.get("retrieval"):
+        console.print(retrieval_table(report["retrieval"]))
     if report.get("comparison"):
         console.print(comparison_table(report["comparison"]))
     if report.get("gate") and report["gate"]["rows"]:

@@ -49,7 +49,7 @@ def check(
     """One row per floor that applies to this report's extractor and suites."""
     rows: list[dict[str, Any]] = []
     for suite_name, floors in thresholds.get(report["extractor"], {}).items():
-        suite = report["suites"].get(suite_name)
+        suite = report["suites"].get(suite_name) or report.get("retrieval" if suite_name == "retrieval" else "")
         if suite is None:
             continue
         metrics = suite["metrics"]

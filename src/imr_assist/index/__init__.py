@@ -9,6 +9,7 @@ The Python API (stable; drafting cites `IndexedDecision.id`, '<letter_id>#<item 
         hits = ix.search("cyclobenzaprine spasm", k=5, filters=SearchFilters(drug_class="muscle_relaxant"))
         d = ix.get("CM16-0213037#1")              # IndexedDecision | None
         st = ix.stats(SearchFilters(generic_name="tramadol"))   # IndexStats
+        st = ix.stats(SearchFilters(family="mri", region="knee"))
 
 * `open_index(db, embedder="auto", create=False)` -> a `DecisionIndexBase`:
   a path = a SQLite file (`imr.db`); `postgresql://...` = the PostgreSQL backend. The
@@ -16,8 +17,11 @@ The Python API (stable; drafting cites `IndexedDecision.id`, '<letter_id>#<item 
   `[embed]` extra is installed and the index has them), "minilm", or "none".
 * `similar_to_item(item, record, k=5, filters=None, mode="hybrid", exclude_same_letter=True)`,
   `search(text, k=5, filters=None, mode="hybrid")` -> `list[SimilarHit]` (best first; each
-  has `.decision: IndexedDecision`, `.score`, `.matching_sentence`, `.lexical_rank`,
-  `.vector_rank`); `mode` is "hybrid" | "lexical" | "vector".
+  has `.decision: IndexedDecision` (with its treatment key: `.family`, `.regions`,
+  `.treatment`, and `.findings`), `.score`, `.kind_score`, `.why`, `.matching_sentence`,
+  `.lexical_rank`, `.vector_rank`); `mode` is "hybrid" | "lexical" | "vector". Hybrid ranks
+  the same kind of treatment first and shows nothing below the relevance floor
+  (`base.py` says how).
 * `get(id)` -> `IndexedDecision | None`; `stats(filters=None, top=None)` -> `IndexStats`;
   `count(filters=None)`; `add_records(records)`; `remove_letter(letter_id)`.
 * `index_records(ix, records)`: records (from `imr_assist.pipeline` or an `extract --jsonl`

@@ -29,6 +29,11 @@ class IndexedDecision(BaseModel):
     decision_date: str | None = None
     date_of_injury: str | None = None
     reviewer_specialties: list[str] = Field(default_factory=list)
+    family: str | None = Field(None, description="treatment family (mri, physical_therapy…) or a drug class")
+    regions: list[str] = Field(default_factory=list, description="body regions the request names")
+    side: str | None = None
+    treatment: str = Field("", description="the treatment key's label, e.g. 'MRI, knee'")
+    findings: list[str] = Field(default_factory=list, description="the reviewer's case-specific findings")
 
 
 class SearchFilters(BaseModel):
@@ -41,11 +46,15 @@ class SearchFilters(BaseModel):
     guideline: str | None = Field(None, description="a source (MTUS/ODG…) or a page ('63-64')")
     reason: DenialReason | None = None
     specialty: str | None = None
+    family: str | None = Field(None, description="treatment family or drug class (see `imr_assist.treatment`)")
+    region: str | None = Field(None, description="a body region the request names (knee, lumbar…)")
+    regions_any: list[str] | None = Field(None, description="any of these regions (same-kind search)")
 
 
 #: A filter as a backend-neutral condition: (kind, column, arguments). The kinds: 'equals';
 #: 'generic' (the generic name, or one drug of a combination); 'holds' (a list column holds
-#: the value); 'holds_like' (an element of a list column matches a LIKE pattern).
+#: the value); 'holds_like' (an element of a list column matches a LIKE pattern); 'overlaps'
+#: (a list column holds one of the values).
 Condition = tuple[str, str, tuple[str, ...]]
 
 
@@ -56,7 +65,8 @@ def filter_conditions(f: SearchFilters | None) -> list[Condition]:
         return []
     out: list[Condition] = [
         ("equals", col, (val,))
-        for col, val in (("decision", f.decision), ("category", f.category), ("drug_class", f.drug_class))
+        for col, val in (("decision", f.decision), ("category", f.category), ("drug_class", f.drug_class),
+                         ("family", f.family))
         if val
     ]
     if f.generic_name:
@@ -70,17 +80,26 @@ def filter_conditions(f: SearchFilters | None) -> list[Condition]:
         out.append(("holds", "reviewer_guidelines" if is_source else "page_terms", (g.upper() if is_source else g,)))
     if f.specialty:
         out.append(("holds_like", "reviewer_specialties", (f"%{f.specialty.lower().strip()}%",)))
+    if f.region:
+        out.append(("holds", "regions", (f.region.lower().strip(),)))
+    if f.regions_any is not None:
+        out.append(("overlaps", "regions", tuple(f.regions_any)))
     return out
 
 
 class SimilarHit(BaseModel):
-    """A ranked result, with the rationale sentence that best matches the query."""
+    """A ranked result, with the rationale sentence that best matches the query, and why it
+    ranks where it does (`kind_score`, the text scores, `why`)."""
 
     decision: IndexedDecision
     score: float
     matching_sentence: str = ""
     lexical_rank: int | None = None
     vector_rank: int | None = None
+    kind_score: float | None = Field(None, description="how alike the treatments are, 0..1 (None: no key)")
+    lexical_score: float | None = Field(None, description="BM25 score (0..1 of the best candidate's)")
+    vector_score: float | None = Field(None, description="cosine similarity")
+    why: list[str] = Field(default_factory=list, description="plain reasons for the rank (--explain)")
 
 
 class StatRow(BaseModel):
@@ -104,5 +123,6 @@ class IndexStats(BaseModel):
     by_generic_name: list[StatRow] = Field(default_factory=list)
     by_drug_class: list[StatRow] = Field(default_factory=list)
     by_category: list[StatRow] = Field(default_factory=list)
+    by_family: list[StatRow] = Field(default_factory=list)
     by_guideline_page: list[StatRow] = Field(default_factory=list)
     by_denial_reason: list[StatRow] = Field(default_factory=list)

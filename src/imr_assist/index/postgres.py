@@ -1,8 +1,9 @@
 """Scale-out backend: the same interface over PostgreSQL (`--db postgresql://...`).
 
 * full-text search: a stored, generated `tsvector` (request weighted A, rationale D,
-  'english' config) with a GIN index, ranked with `ts_rank` for an OR query of the item's
-  rarest terms;
+  'english' config) with a GIN index, ranked with `ts_rank` for an OR query of the query's
+  first `LEXICAL_TERMS` terms over at most `LEXICAL_ROWS` matching rows (the same-kind group
+  filters come first, so those rows are of the right kind);
 * vectors: pgvector (`vector(384)`, HNSW index, cosine distance) when the `vector`
   extension can be created in the database; without it the backend is lexical +
   structured, exactly like SQLite without the `[embed]` extra;
@@ -30,10 +31,16 @@ from .models import IndexedDecision, IndexStats, SearchFilters, StatRow, filter_
 from .text import page_terms
 
 T = "imr_decisions"
+#: Text ranking cost bounds: the query's first terms (request words come first), and at most
+#: this many matching rows ranked by `ts_rank` (each one reads its stored tsvector). At 100k
+#: decisions ranking every match of a 32-term item query took over a second.
+LEXICAL_TERMS, LEXICAL_ROWS = 12, 2000
+SCHEMA_VERSION = "2"
+_LOCK = 727001  # advisory lock: schema changes exclusive, writers shared
 _COLUMNS = (
     "id, letter_id, item_number, case_number, request, decision, category, drug_class, generic_name, "
     "denial_reasons, reviewer_guidelines, reviewer_pages, rationale, decision_date, date_of_injury, "
-    "reviewer_specialties"
+    "reviewer_specialties, family, regions, side, treatment, findings"
 )
 
 
@@ -43,6 +50,7 @@ _SQL = {
     "generic": "({col} = %s OR generic_parts @> ARRAY[%s]::text[])",
     "holds": "{col} @> ARRAY[%s]::text[]",
     "holds_like": "EXISTS (SELECT 1 FROM unnest({col}) s WHERE lower(s) LIKE %s)",
+    "overlaps": "{col} && %s::text[]",
 }
 
 def _schema(dim: int | None) -> list[str]:
@@ -69,6 +77,14 @@ def _schema(dim: int | None) -> list[str]:
         f"CREATE INDEX IF NOT EXISTS {T}_class ON {T}(drug_class, decision)",
         f"CREATE INDEX IF NOT EXISTS {T}_reasons ON {T} USING gin(denial_reasons)",
         f"CREATE INDEX IF NOT EXISTS {T}_pages ON {T} USING gin(page_terms)",
+        # schema 2: the treatment key and the findings (added to older tables in place)
+        f"ALTER TABLE {T} ADD COLUMN IF NOT EXISTS family text",
+        f"ALTER TABLE {T} ADD COLUMN IF NOT EXISTS regions text[] NOT NULL DEFAULT '{{}}'",
+        f"ALTER TABLE {T} ADD COLUMN IF NOT EXISTS side text",
+        f"ALTER TABLE {T} ADD COLUMN IF NOT EXISTS treatment text NOT NULL DEFAULT ''",
+        f"ALTER TABLE {T} ADD COLUMN IF NOT EXISTS findings text[] NOT NULL DEFAULT '{{}}'",
+        f"CREATE INDEX IF NOT EXISTS {T}_family ON {T}(family, decision)",
+        f"CREATE INDEX IF NOT EXISTS {T}_regions ON {T} USING gin(regions)",
     ]
     if dim:
         stmts += [
@@ -79,7 +95,10 @@ def _schema(dim: int | None) -> list[str]:
 
 
 class PostgresIndex(DecisionIndexBase):
-    def __init__(self, url: str, embedder: Embedder | None = None) -> None:
+    """Decisions in a PostgreSQL database (see the module docstring). `ann_index=False` leaves
+    the HNSW index out (a bulk load builds it once at the end: far faster than row by row)."""
+
+    def __init__(self, url: str, embedder: Embedder | None = None, *, ann_index: bool = True) -> None:
         try:
             import psycopg
         except ImportError:
@@ -91,27 +110,70 @@ class PostgresIndex(DecisionIndexBase):
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise IndexStoreError(f"{self.location}: cannot connect ({first})") from None
         self.embedder = embedder
-        with self.con.transaction():
-            self.con.execute("SELECT pg_advisory_xact_lock(727001)")  # one schema migration at a time
-            for stmt in _schema(None):
-                self.con.execute(stmt)
+        # Schema changes take the exclusive advisory lock, writers the shared one (first thing
+        # in their transaction): a worker that starts while others index waits for them instead
+        # of deadlocking on table locks, and a current schema is not touched at all.
+        if self._schema_version() != SCHEMA_VERSION:
+            with self.con.transaction():
+                self.con.execute(f"SELECT pg_advisory_xact_lock({_LOCK})")
+                for stmt in _schema(None):
+                    self.con.execute(stmt)
+                self._fill_keys()
+                self.con.execute("INSERT INTO imr_meta VALUES ('schema_version', %s) ON CONFLICT (key) "
+                                 "DO UPDATE SET value = EXCLUDED.value", (SCHEMA_VERSION,))  # fmt: skip
         self._pgvector = self._try_pgvector()
         model = self._meta("embed_model")
         if self._pgvector and embedder is not None and model in (None, embedder.name):
-            with self.con.transaction():
-                self.con.execute("SELECT pg_advisory_xact_lock(727001)")
-                for stmt in _schema(embedder.dim)[-2:]:
-                    self.con.execute(stmt)
+            wanted = _schema(embedder.dim)[-2:] if ann_index else _schema(embedder.dim)[-2:-1]
+            if not self._has_vector_schema(ann_index):
+                with self.con.transaction():
+                    self.con.execute(f"SELECT pg_advisory_xact_lock({_LOCK})")
+                    for stmt in wanted:
+                        self.con.execute(stmt)
+
+    def _exists(self, relation: str) -> bool:
+        row = self.con.execute("SELECT to_regclass(%s)", (relation,)).fetchone()
+        return row is not None and row[0] is not None
+
+    def _schema_version(self) -> str | None:
+        return self._meta("schema_version") if self._exists("imr_meta") else None
+
+    def _has_vector_schema(self, ann_index: bool) -> bool:
+        col = self.con.execute(
+            "SELECT 1 FROM information_schema.columns WHERE table_name = %s AND column_name = 'embedding'", (T,)
+        ).fetchone()
+        if col is None:
+            return False
+        return not ann_index or self._exists(f"{T}_hnsw")
 
     def _try_pgvector(self) -> bool:
         import psycopg
 
+        if self.con.execute("SELECT 1 FROM pg_extension WHERE extname = 'vector'").fetchone():
+            return True
         try:
             with self.con.transaction():
                 self.con.execute("CREATE EXTENSION IF NOT EXISTS vector")
             return True
         except psycopg.Error:
             return False
+
+    def _fill_keys(self) -> None:
+        """Rows from schema 1 get their treatment key (findings stay empty until re-indexed)."""
+        from ..schema import Item
+        from ..treatment import treatment_key
+
+        q = f"SELECT id, request, decision, category, generic_name, drug_class FROM {T} WHERE family IS NULL"
+        updates = []
+        for i, request, decision, category, generic, cls in self.con.execute(q).fetchall():
+            key = treatment_key(Item(request=request, decision=decision, category=category, generic_name=generic,
+                                     drug_class=cls))  # fmt: skip
+            if key.family:
+                updates.append((key.family, key.regions, key.side, key.label, i))
+        if updates:
+            self.con.cursor().executemany(
+                f"UPDATE {T} SET family=%s, regions=%s, side=%s, treatment=%s WHERE id=%s", updates
+            )
 
     def _meta(self, key: str) -> str | None:
         row = self.con.execute("SELECT value FROM imr_meta WHERE key=%s", (key,)).fetchone()
@@ -134,6 +196,7 @@ class PostgresIndex(DecisionIndexBase):
             by_letter.setdefault(d.letter_id, []).append(n)
         with self.con.transaction():
             cur = self.con.cursor()
+            cur.execute(f"SELECT pg_advisory_xact_lock_shared({_LOCK})")  # no schema change meanwhile
             if use_vec:
                 cur.execute("INSERT INTO imr_meta VALUES ('embed_model', %s) ON CONFLICT (key) DO NOTHING",
                             (model_name,))  # fmt: skip
@@ -146,12 +209,13 @@ class PostgresIndex(DecisionIndexBase):
                 cur.execute("DELETE FROM imr_letters WHERE letter_id = ANY(%s)", (list(olds),))
                 cur.execute("INSERT INTO imr_letters VALUES (%s, %s)", (letter_id, source))
             cols = _COLUMNS + ", generic_parts, page_terms" + (", embedding" if use_vec else "")
-            ph = ", ".join(["%s"] * 18 + (["%s::vector"] if use_vec else []))
+            ph = ", ".join(["%s"] * 23 + (["%s::vector"] if use_vec else []))
             rows = []
             for n, d in enumerate(decisions):
                 row = [d.id, d.letter_id, d.item_number, d.case_number, d.request, d.decision, d.category,
                        d.drug_class, d.generic_name, d.denial_reasons, d.reviewer_guidelines, d.reviewer_pages,
                        d.rationale, d.decision_date, d.date_of_injury, d.reviewer_specialties,
+                       d.family, d.regions, d.side, d.treatment, d.findings,
                        d.generic_name.split("/") if d.generic_name else [], page_terms(d.reviewer_pages)]  # fmt: skip
                 if use_vec:
                     row.append(_vec_literal(vectors[n]))
@@ -176,7 +240,7 @@ class PostgresIndex(DecisionIndexBase):
         args: list[object] = []
         for kind, col, values in filter_conditions(f):
             sql.append(_SQL[kind].format(col=col))
-            args += values
+            args += [list(values)] if kind == "overlaps" else values
         if exclude_letter is not None:
             sql.append("letter_id <> %s")
             args.append(exclude_letter)
@@ -184,13 +248,13 @@ class PostgresIndex(DecisionIndexBase):
 
     # ---- primitives ----------------------------------------------------------------------------------
     def _lexical(self, terms, n, filters, exclude_letter):
-        words = [t for t in terms if re.fullmatch(r"[a-z0-9]+", t)][:32]
+        words = [t for t in terms if re.fullmatch(r"[a-z0-9]+", t)][:LEXICAL_TERMS]
         if not words:
             return []
         where, args = self._where(filters, exclude_letter)
-        q = (f"WITH q AS (SELECT to_tsquery('english', %s) AS q) "
-             f"SELECT id, ts_rank(tsv, q.q) AS r FROM {T}, q WHERE tsv @@ q.q AND {where} "
-             "ORDER BY r DESC, id LIMIT %s")  # fmt: skip
+        q = (f"WITH q AS (SELECT to_tsquery('english', %s) AS q), "
+             f"c AS (SELECT id, tsv FROM {T}, q WHERE tsv @@ q.q AND {where} LIMIT {LEXICAL_ROWS}) "
+             "SELECT id, ts_rank(tsv, q.q) AS r FROM c, q ORDER BY r DESC, id LIMIT %s")  # fmt: skip
         return [(i, float(r)) for i, r in self.con.execute(q, [" | ".join(words), *args, n])]
 
     def _vector(self, vector, n, filters, exclude_letter):
@@ -202,17 +266,22 @@ class PostgresIndex(DecisionIndexBase):
         v = _vec_literal(vector)
         return [(i, float(s)) for i, s in self.con.execute(q, [v, *args, v, n])]
 
-    def _structured(self, generic_name, n, filters, exclude_letter):
+    def _cosines(self, vector, ids):
+        if not self.has_vectors() or not ids:
+            return {}
+        q = f"SELECT id, 1 - (embedding <=> %s::vector) FROM {T} WHERE id = ANY(%s) AND embedding IS NOT NULL"
+        return {i: float(s) for i, s in self.con.execute(q, [_vec_literal(vector), list(ids)])}
+
+    def _matching(self, n, filters, exclude_letter):
         where, args = self._where(filters, exclude_letter)
-        q = f"SELECT id FROM {T} WHERE generic_name = %s AND {where} ORDER BY id DESC LIMIT %s"
-        return [r[0] for r in self.con.execute(q, [generic_name, *args, n])]
+        q = f"SELECT id FROM {T} WHERE {where} ORDER BY decision_date DESC NULLS LAST, id DESC LIMIT %s"
+        return [r[0] for r in self.con.execute(q, [*args, n])]
 
     def _light(self, ids):
-        q = (f"SELECT id, letter_id, generic_name, drug_class, category, denial_reasons, page_terms "
-             f"FROM {T} WHERE id = ANY(%s)")  # fmt: skip
+        q = f"SELECT id, letter_id, generic_name, drug_class, category, family, regions, side FROM {T} WHERE id=ANY(%s)"
         return {
-            i: Light(lid, g, dc, cat, frozenset(rs), frozenset(p for p in pt if "-" in p or p.isdigit()))
-            for i, lid, g, dc, cat, rs, pt in self.con.execute(q, (list(ids),))
+            i: Light(lid, g, dc, cat, fam, tuple(rg), sd)
+            for i, lid, g, dc, cat, fam, rg, sd in self.con.execute(q, (list(ids),))
         }
 
     def _fetch(self, ids):
@@ -258,7 +327,7 @@ class PostgresIndex(DecisionIndexBase):
         return IndexStats(
             total=t, overturned=o, upheld=t - o, overturn_rate=_rate(o, t), letters=letters,
             by_generic_name=grouped("d.generic_name"), by_drug_class=grouped("d.drug_class"),
-            by_category=grouped("d.category"),
+            by_category=grouped("d.category"), by_family=grouped("d.family"),
             by_guideline_page=grouped("j.v", "CROSS JOIN LATERAL unnest(d.reviewer_pages) AS j(v)"),
             by_denial_reason=grouped("j.v", "CROSS JOIN LATERAL unnest(d.denial_reasons) AS j(v)"),
         )  # fmt: skip

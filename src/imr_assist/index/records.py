@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import cast
 
 from pydantic import ValidationError
 
 from ..errors import InputError
-from ..schema import Item, Record
+from ..schema import DrugClass, Item, Record
+from ..treatment import treatment_key
 from .models import IndexedDecision
 
 
@@ -19,7 +21,10 @@ def decision_id(letter_id: str, number: int) -> str:
 
 def decision_from_item(record: Record, item: Item, number: int) -> IndexedDecision:
     """One decided item as the index stores it (`number` is 1-based). The record is already
-    validated, so the model is constructed without validating again (a third of build time)."""
+    validated, so the model is constructed without validating again (a third of build time).
+    The treatment key is computed here from the item (the index always uses the current tables)."""
+    key = treatment_key(item)
+    generic = item.generic_name or key.generic_name
     return IndexedDecision.model_construct(
         id=decision_id(record.letter_id, number),
         letter_id=record.letter_id,
@@ -28,8 +33,8 @@ def decision_from_item(record: Record, item: Item, number: int) -> IndexedDecisi
         request=item.request,
         decision=item.decision,
         category=item.category,
-        drug_class=item.drug_class,
-        generic_name=(item.generic_name or None) and item.generic_name.lower(),
+        drug_class=item.drug_class or cast(DrugClass | None, key.drug_class),
+        generic_name=(generic or None) and generic.lower(),
         denial_reasons=list(item.denial_reasons),
         reviewer_guidelines=list(item.reviewer_guidelines),
         reviewer_pages=list(item.reviewer_pages),
@@ -37,6 +42,11 @@ def decision_from_item(record: Record, item: Item, number: int) -> IndexedDecisi
         decision_date=record.decision_date,
         date_of_injury=record.patient.date_of_injury,
         reviewer_specialties=list(record.reviewer.specialties),
+        family=key.family,
+        regions=list(key.regions),
+        side=key.side,
+        treatment=key.label,
+        findings=[f.text for f in item.findings],
     )
 
 

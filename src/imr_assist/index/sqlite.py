@@ -1,17 +1,17 @@
 """The default backend: one SQLite file is the store of record; scoring runs beside it.
 
-Why this split (bench/retrieval.py, 100k decisions, this 2-core machine shared with other
-work): an FTS5 `bm25()` OR query of 3–5 words took 47 ms p50 / 188 ms p95, and item
-queries use up to 32 terms; BM25 as a sparse matrix (bm25s) scores all 100k in ~3 ms, and
-cosine over the vectors (exact numpy, or a faiss IVF index past 50k rows) in ~4 ms. So:
+Why this split (bench/retrieval.py, this 2-core machine shared with other work): an FTS5
+`bm25()` OR query of 3–5 words took 47 ms p50 at 100k decisions, and item queries use up
+to 32 terms; BM25 as a sparse matrix scores 100k in ~3 ms. So:
 
 * `decisions` (SQLite) holds every field and the embedding (float32 BLOB); `letters` maps
   each letter to the file it came from (for resuming). Stats and counts run in SQL. No
   FTS5 table is kept: nothing would read it, and it costs build time.
-* a side index in memory (cached on disk next to the file, `<db>.side/`, keyed by a
-  generation counter every writer bumps) holds the BM25 matrix, the vectors (and IVF
-  index) and the columns that filters and boosts read, as numpy arrays. A stale side index
-  (another process wrote) is rebuilt on the next query; `index` rebuilds it once at the end.
+* the side index (`<db>.side/`, see `side.py`) holds the BM25 matrix, the vectors and the
+  columns filters read, as `.npy` files that are memory-mapped, not loaded: opening an
+  index of a million decisions costs milliseconds and the pages a query touches. It is
+  keyed by a generation counter every writer bumps; a stale one (another process wrote) is
+  rebuilt on the next query, and `index` rebuilds it once at the end.
 
 Writers replace a letter's rows in one transaction, so re-indexing is idempotent and a
 killed batch keeps every chunk committed before it (`index` commits every 64 letters).
@@ -21,26 +21,25 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
-import shutil
 import sqlite3
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
 from ..errors import IndexStoreError
+from ..treatment import treatment_key
 from .base import DecisionIndexBase, Light
 from .embed import Embedder
-from .lexical import build_bm25
 from .models import IndexedDecision, IndexStats, SearchFilters, StatRow, filter_conditions
-from .text import index_tokens, page_terms
+from .side import SIDE_VERSION, SideIndex, build_side, read_state
+from .text import page_terms
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 ANN_MIN = 50_000  # below this many vectors, exact numpy search is fast enough
 ANN_LISTS = 256
 ANN_NPROBE = 24
 EXACT_MAX = 2_000  # a filter leaving at most this many rows is searched exactly (else IVF + selector)
+MAX_TERMS, MIN_TERMS, POSTINGS_BUDGET = 32, 3, 400_000  # BM25 query pruning (see `_rarest`)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
@@ -71,18 +70,20 @@ CREATE INDEX IF NOT EXISTS decisions_letter ON decisions(letter_id);
 CREATE INDEX IF NOT EXISTS decisions_generic ON decisions(generic_name);
 CREATE INDEX IF NOT EXISTS decisions_class ON decisions(drug_class);
 """
+#: Columns added by schema 2 (the treatment key and the findings); old files get them on open.
+_ADDED = (
+    ("family", "TEXT"), ("regions", "TEXT NOT NULL DEFAULT '[]'"), ("side", "TEXT"),
+    ("treatment", "TEXT NOT NULL DEFAULT ''"), ("findings", "TEXT NOT NULL DEFAULT '[]'"),
+)  # fmt: skip
 
 _COLUMNS = (
     "id, letter_id, item_number, case_number, request, decision, category, drug_class, generic_name, "
     "denial_reasons, reviewer_guidelines, reviewer_pages, rationale, decision_date, date_of_injury, "
-    "reviewer_specialties"
+    "reviewer_specialties, family, regions, side, treatment, findings"
 )
-_LIST_FIELDS = ("denial_reasons", "reviewer_guidelines", "reviewer_pages", "reviewer_specialties")
-
-
-def _generic_parts(g: str) -> set[str]:
-    return {g, *g.split("/")}
-
+_LIST_FIELDS = (
+    "denial_reasons", "reviewer_guidelines", "reviewer_pages", "reviewer_specialties", "regions", "findings",
+)  # fmt: skip
 
 #: How `filter_conditions` kinds read in SQLite (list columns are JSON arrays).
 _SQL = {
@@ -91,119 +92,8 @@ _SQL = {
     "WHERE value = ?))",
     "holds": "EXISTS (SELECT 1 FROM json_each({col}) WHERE value = ?)",
     "holds_like": "EXISTS (SELECT 1 FROM json_each({col}) WHERE lower(value) LIKE ?)",
+    "overlaps": "EXISTS (SELECT 1 FROM json_each({col}) WHERE value IN ({marks}))",
 }
-#: The in-memory posting list for each list column a filter reads.
-_POSTING = {"denial_reasons": "reason", "reviewer_guidelines": "guideline", "page_terms": "page"}
-
-class _Side:
-    """The in-memory side index: one position per decision, in rowid order."""
-
-    def __init__(self, rows: list[tuple], vectors: np.ndarray | None, bm25) -> None:
-        # rows: (id, letter_id, decision, category, drug_class, generic, reasons, guidelines, pages, specs)
-        n = len(rows)
-        self.n = n
-        self.ids = [r[0] for r in rows]
-        self.pos = {i: p for p, i in enumerate(self.ids)}
-        letters: dict[str, int] = {}
-        self.letter = np.fromiter((letters.setdefault(r[1], len(letters)) for r in rows), np.int32, n)
-        self.letters = letters
-        self.overturned = np.fromiter((r[2] == "overturned" for r in rows), bool, n)
-        self.cols: dict[str, tuple[dict[str, int], np.ndarray]] = {}
-        for name, k in (("category", 3), ("drug_class", 4), ("generic_name", 5)):
-            vocab: dict[str, int] = {}
-            arr = np.fromiter((vocab.setdefault(r[k], len(vocab)) if r[k] else -1 for r in rows), np.int32, n)
-            self.cols[name] = (vocab, arr)
-        self.posting: dict[str, dict[str, np.ndarray]] = {}
-        for name, k in (("reason", 6), ("guideline", 7), ("page", 8), ("specialty", 9)):
-            lists: dict[str, list[int]] = {}
-            for p, r in enumerate(rows):
-                for v in r[k]:
-                    lists.setdefault(v.lower() if name == "specialty" else v, []).append(p)
-            self.posting[name] = {v: np.asarray(ps, np.int64) for v, ps in lists.items()}
-        self.light = [
-            Light(r[1], r[5], r[4], r[3], frozenset(r[6]), frozenset(p for p in r[8] if "-" in p or p.isdigit()))
-            for r in rows
-        ]
-        self.vectors = vectors
-        self.ann = None  # a faiss IVF index over `vectors`, for large indexes (see `_ensure_ann`)
-        self.bm25 = bm25
-        self.df: dict[str, int] = {}
-        if bm25 is not None:
-            indptr = np.asarray(bm25.scores["indptr"])
-            counts = np.diff(indptr)
-            self.df = {t: int(counts[i]) for t, i in bm25.vocab_dict.items() if i < len(counts)}
-
-    def mask(self, f: SearchFilters | None, exclude_letter: str | None) -> np.ndarray | None:
-        m: np.ndarray | None = None
-
-        def both(x: np.ndarray) -> None:
-            nonlocal m
-            m = x if m is None else (m & x)
-
-        def from_positions(ps: list[np.ndarray]) -> np.ndarray:
-            x = np.zeros(self.n, bool)
-            for p in ps:
-                x[p] = True
-            return x
-
-        for kind, col, values in filter_conditions(f):
-            value = values[0]
-            if kind == "equals" and col == "decision":
-                both(self.overturned if value == "overturned" else ~self.overturned)
-            elif kind == "equals":
-                vocab, arr = self.cols[col]
-                both(arr == vocab.get(value, -2))
-            elif kind == "generic":
-                vocab, arr = self.cols[col]
-                codes = [c for v, c in vocab.items() if value in _generic_parts(v)]
-                both(np.isin(arr, codes) if codes else np.zeros(self.n, bool))
-            elif kind == "holds":
-                both(from_positions([self.posting[_POSTING[col]].get(value, np.empty(0, np.int64))]))
-            else:  # holds_like: '%text%', an element containing the text
-                text = value.strip("%")
-                both(from_positions([ps for v, ps in self.posting["specialty"].items() if text in v]))
-        if exclude_letter is not None and exclude_letter in self.letters:
-            both(self.letter != self.letters[exclude_letter])
-        return m
-
-    def vector_top(self, q: np.ndarray, n: int, mask: np.ndarray | None) -> list[tuple[str, float]]:
-        """Cosine top-n: exact over the filtered rows when few, else the IVF index (when built)."""
-        assert self.vectors is not None
-        selected = self.n if mask is None else int(mask.sum())
-        if selected == 0:
-            return []
-        if self.ann is not None and selected > EXACT_MAX:
-            import faiss
-
-            params = faiss.SearchParametersIVF(nprobe=ANN_NPROBE)
-            if mask is not None:
-                bits = np.packbits(mask, bitorder="little")
-                params = faiss.SearchParametersIVF(
-                    nprobe=ANN_NPROBE, sel=faiss.IDSelectorBitmap(self.n, faiss.swig_ptr(bits))
-                )
-            scores, idx = self.ann.search(q.reshape(1, -1), n, params=params)
-            return [(self.ids[i], float(sc)) for sc, i in zip(scores[0], idx[0], strict=True) if i >= 0]
-        if mask is None or selected > self.n // 2:
-            return self.top(self.vectors @ q, n, mask, positive=False)
-        rows = np.flatnonzero(mask)
-        scores = self.vectors[rows] @ q
-        k = min(n, len(rows))
-        part = np.argpartition(-scores, k - 1)[:k] if k < len(rows) else np.arange(len(rows))
-        part = part[np.argsort(-scores[part], kind="stable")]
-        return [(self.ids[rows[i]], float(scores[i])) for i in part]
-
-    def top(self, scores: np.ndarray, n: int, mask: np.ndarray | None, positive: bool) -> list[tuple[str, float]]:
-        if mask is not None:
-            scores = np.where(mask, scores, -np.inf)
-        if positive:
-            scores = np.where(scores > 0, scores, -np.inf)
-        n = min(n, len(scores))
-        if n <= 0:
-            return []
-        idx = np.argpartition(-scores, n - 1)[:n] if n < len(scores) else np.arange(len(scores))
-        idx = idx[np.isfinite(scores[idx])]
-        idx = idx[np.argsort(-scores[idx], kind="stable")]
-        return [(self.ids[i], float(scores[i])) for i in idx]
 
 
 class SQLiteIndex(DecisionIndexBase):
@@ -228,10 +118,33 @@ class SQLiteIndex(DecisionIndexBase):
         self.con.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (SCHEMA_VERSION,))
         self.con.execute("INSERT OR IGNORE INTO meta VALUES ('generation', '0')")
         self.con.commit()
+        self._migrate()
         self.embedder = embedder
         self.side_cache = side_cache
-        self._side: _Side | None = None
-        self._side_gen: str | None = None
+        self._side: SideIndex | None = None
+        self._private_side: Path | None = None  # where the side index lives when <db>.side cannot be written
+
+    def _migrate(self) -> None:
+        """Schema 1 -> 2: add the treatment key and findings columns, fill the key from each
+        row's request (findings stay empty until the letter is indexed again)."""
+        have = {r[1] for r in self.con.execute("PRAGMA table_info(decisions)")}
+        missing = [(c, t) for c, t in _ADDED if c not in have]
+        if not missing:
+            return
+        from ..schema import Item
+
+        with self.con:
+            for col, typ in missing:
+                self.con.execute(f"ALTER TABLE decisions ADD COLUMN {col} {typ}")
+            q = "SELECT rowid, request, decision, category, generic_name, drug_class FROM decisions"
+            updates = []
+            for rowid, request, decision, category, generic, cls in self.con.execute(q).fetchall():
+                key = treatment_key(Item(request=request, decision=decision, category=category, generic_name=generic,
+                                         drug_class=cls))  # fmt: skip
+                updates.append((key.family, json.dumps(key.regions), key.side, key.label, rowid))
+            self.con.executemany("UPDATE decisions SET family=?, regions=?, side=?, treatment=? WHERE rowid=?", updates)
+            self.con.execute("UPDATE meta SET value=? WHERE key='schema_version'", (SCHEMA_VERSION,))
+            self.con.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key='generation'")
 
     # ---- meta ------------------------------------------------------------------------------
     def _meta(self, key: str) -> str | None:
@@ -248,6 +161,11 @@ class SQLiteIndex(DecisionIndexBase):
     def close(self) -> None:
         with contextlib.suppress(sqlite3.Error):
             self.con.close()
+        self._side = None
+        if self._private_side is not None:
+            import shutil
+
+            shutil.rmtree(self._private_side.parent, ignore_errors=True)
 
     # ---- writing -----------------------------------------------------------------------------
     def _replace_letters(self, decisions, vectors, letters) -> None:
@@ -276,13 +194,12 @@ class SQLiteIndex(DecisionIndexBase):
                 rows.append((
                     d.id, d.letter_id, d.item_number, d.case_number, d.request, d.decision, d.category,
                     d.drug_class, d.generic_name, _js(d.denial_reasons), _js(d.reviewer_guidelines),
-                    _js(d.reviewer_pages), _js(page_terms(d.reviewer_pages)), d.rationale,
-                    d.decision_date, d.date_of_injury, _js(d.reviewer_specialties), blob,
+                    _js(d.reviewer_pages), d.rationale, d.decision_date, d.date_of_injury,
+                    _js(d.reviewer_specialties), d.family, _js(d.regions), d.side, d.treatment, _js(d.findings),
+                    _js(page_terms(d.reviewer_pages)), blob,
                 ))  # fmt: skip
             cur.executemany(
-                f"INSERT INTO decisions ({_COLUMNS}, page_terms, embedding) "
-                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                [r[:12] + r[13:17] + (r[12], r[17]) for r in rows],
+                f"INSERT INTO decisions ({_COLUMNS}, page_terms, embedding) VALUES ({','.join('?' * 23)})", rows
             )
             cur.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key='generation'")
 
@@ -298,91 +215,122 @@ class SQLiteIndex(DecisionIndexBase):
 
     # ---- the side index ---------------------------------------------------------------------
     def _side_dir(self) -> Path:
+        if self._private_side is not None:
+            return self._private_side
         return self.path.with_name(self.path.name + ".side")
 
     def flush(self) -> None:
         side = self._ensure_side()
-        if self.has_vectors():
+        if side is not None and self.has_vectors():
             self._ensure_ann(side)
 
-    def _ensure_side(self) -> _Side:
+    def _ensure_side(self) -> SideIndex | None:
+        """The side index of the current generation: the open one, the one on disk, or a new
+        build (None when the store is empty)."""
         gen = self._meta("generation")
-        if self._side is not None and gen == self._side_gen:
+        if self._side is not None and self._side.generation == gen:
             return self._side
-        rows = []
-        vecs: list[bytes | None] = []
-        want_vectors = self.embed_model() is not None
-        q = ("SELECT id, letter_id, decision, category, drug_class, generic_name, denial_reasons, "
-             "reviewer_guidelines, page_terms, reviewer_specialties" + (", embedding" if want_vectors else "")
-             + " FROM decisions ORDER BY rowid")  # fmt: skip
-        for r in self.con.execute(q):
-            rows.append(r[:6] + tuple(json.loads(x) for x in r[6:10]))
-            if want_vectors:
-                vecs.append(r[10])
-        vectors = None
-        if want_vectors and rows:
-            dim = int(self._meta("embed_dim") or 0)
-            vectors = np.zeros((len(rows), dim), np.float32)
-            for i, v in enumerate(vecs):
-                if v is not None:
-                    vectors[i] = np.frombuffer(v, np.float32)
-            del vecs
-        bm25 = self._load_or_build_bm25(gen, rows) if rows else None
-        self._side, self._side_gen = _Side(rows, vectors, bm25), gen
+        self._side = None
+        count = self.count()
+        if count == 0:
+            return None
+        dim = int(self._meta("embed_dim") or 0) if self.embed_model() else None
+        folder = self._side_dir()
+        state = read_state(folder) if self.side_cache else None
+        fresh = (state and state.get("generation") == gen and state.get("n") == count
+                 and state.get("version") == SIDE_VERSION and state.get("dim") == dim)  # fmt: skip
+        if not fresh:
+            try:
+                build_side(self.con, folder, gen, dim)
+            except OSError:  # a read-only place: build in a private temp folder instead
+                import tempfile
+
+                self._private_side = Path(tempfile.mkdtemp(prefix="imr-side-")) / "side"
+                folder = self._private_side
+                build_side(self.con, folder, gen, dim)
+        self._side = SideIndex(folder)
         return self._side
 
-    def _load_or_build_bm25(self, gen: str | None, rows: list[tuple]):
-        import bm25s
+    def _positions_of_letter(self, side: SideIndex, letter_id: str | None) -> np.ndarray | None:
+        if letter_id is None:
+            return None
+        rows = [r for (r,) in self.con.execute("SELECT rowid FROM decisions WHERE letter_id=?", (letter_id,))]
+        if not rows:
+            return None
+        pos = np.searchsorted(side.rowid, np.asarray(rows, np.int64))
+        return pos[(pos < side.n) & (np.asarray(side.rowid)[np.minimum(pos, side.n - 1)] == rows)]
 
-        side = self._side_dir()
-        state = side / "state.json"
-        if self.side_cache and state.exists():
-            try:
-                st = json.loads(state.read_text())
-                if st.get("generation") == gen and st.get("n") == len(rows) and st.get("ids_head") == rows[0][0]:
-                    return bm25s.BM25.load(str(side / "bm25"), mmap=False, show_progress=False)
-            except (OSError, ValueError, KeyError):
-                pass
-        texts = self.con.execute(
-            "SELECT request || ' ' || coalesce(generic_name, '') || ' ' || rationale FROM decisions ORDER BY rowid"
-        )
-        bm25 = build_bm25(index_tokens(text) or ["_"] for (text,) in texts)
-        if self.side_cache:
-            try:
-                tmp = Path(tempfile.mkdtemp(prefix=".side-", dir=self.path.parent))
-                bm25.save(str(tmp / "bm25"), show_progress=False)
-                (tmp / "state.json").write_text(json.dumps({"generation": gen, "n": len(rows), "ids_head": rows[0][0]}))
-                if side.exists():
-                    shutil.rmtree(side, ignore_errors=True)
-                os.replace(tmp, side)
-            except OSError:  # a read-only place: keep it in memory only
-                shutil.rmtree(tmp, ignore_errors=True)
-        return bm25
+    def _ids(self, side: SideIndex, positions: list[int]) -> dict[int, str]:
+        """Position -> decision id, for a few positions (one SQL query)."""
+        if not positions:
+            return {}
+        rowids = [int(side.rowid[p]) for p in positions]
+        q = f"SELECT rowid, id FROM decisions WHERE rowid IN ({','.join('?' * len(rowids))})"
+        by_rowid = dict(self.con.execute(q, rowids).fetchall())
+        return {p: by_rowid[r] for p, r in zip(positions, rowids, strict=True) if r in by_rowid}
 
     # ---- primitives ----------------------------------------------------------------------------
     def _lexical(self, terms, n, filters, exclude_letter):
         side = self._ensure_side()
-        if side.bm25 is None:
+        if side is None:
             return []
-        known = [t for t in terms if t in side.df]
-        if len(known) > 32:  # the rarest terms carry the signal and cost least to score
-            keep = set(sorted(known, key=lambda t: side.df[t])[:32])
-            known = [t for t in known if t in keep]
+        known = _rarest(terms, side.df)
         if not known:
             return []
-        scores = side.bm25.get_scores(known)
-        return side.top(scores, n, side.mask(filters, exclude_letter), positive=True)
+        scores = side.scores(known)
+        best = side.top(scores, n, side.positions(filters), self._positions_of_letter(side, exclude_letter))
+        ids = self._ids(side, [p for p, _ in best])
+        return [(ids[p], s) for p, s in best if p in ids]
 
     def _vector(self, vector, n, filters, exclude_letter):
         side = self._ensure_side()
-        if side.vectors is None or not self.has_vectors():
+        if side is None or side.vectors is None or not self.has_vectors():
             return []
         self._ensure_ann(side)
-        return side.vector_top(np.asarray(vector, np.float32), n, side.mask(filters, exclude_letter))
+        mask = side.mask(filters, self._positions_of_letter(side, exclude_letter))
+        best = self._vector_top(side, np.asarray(vector, np.float32), n, mask)
+        ids = self._ids(side, [p for p, _ in best])
+        return [(ids[p], s) for p, s in best if p in ids]
 
-    def _ensure_ann(self, side: _Side) -> None:
+    def _cosines(self, vector, ids):
+        side = self._ensure_side()
+        if side is None or side.vectors is None or not self.has_vectors() or not ids:
+            return {}
+        q = f"SELECT id, rowid FROM decisions WHERE id IN ({','.join('?' * len(ids))})"
+        found = self.con.execute(q, list(ids)).fetchall()
+        pos = np.searchsorted(side.rowid, np.asarray([r for _, r in found], np.int64))
+        scores = np.asarray(side.vectors[np.sort(pos)]) @ np.asarray(vector, np.float32)
+        by_pos = dict(zip(np.sort(pos).tolist(), scores.tolist(), strict=True))
+        return {i: float(by_pos[int(p)]) for (i, _), p in zip(found, pos, strict=True)}
+
+    @staticmethod
+    def _vector_top(side: SideIndex, q: np.ndarray, n: int, mask: np.ndarray | None) -> list[tuple[int, float]]:
+        """Cosine top-n: exact over the filtered rows when few, else the IVF index (when built)."""
+        assert side.vectors is not None
+        selected = side.n if mask is None else int(mask.sum())
+        if selected == 0:
+            return []
+        if side.ann is not None and selected > EXACT_MAX:
+            import faiss
+
+            params = faiss.SearchParametersIVF(nprobe=ANN_NPROBE)
+            if mask is not None:
+                bits = np.packbits(mask, bitorder="little")
+                params = faiss.SearchParametersIVF(
+                    nprobe=ANN_NPROBE, sel=faiss.IDSelectorBitmap(side.n, faiss.swig_ptr(bits))
+                )
+            scores, idx = side.ann.search(q.reshape(1, -1), n, params=params)
+            return [(int(i), float(sc)) for sc, i in zip(scores[0], idx[0], strict=True) if i >= 0]
+        rows = np.flatnonzero(mask) if mask is not None else np.arange(side.n)
+        scores = np.asarray(side.vectors[rows] if mask is not None else side.vectors) @ q
+        k = min(n, len(rows))
+        part = np.argpartition(-scores, k - 1)[:k] if k < len(rows) else np.arange(len(rows))
+        part = part[np.argsort(-scores[part], kind="stable")]
+        return [(int(rows[i]), float(scores[i])) for i in part]
+
+    def _ensure_ann(self, side: SideIndex) -> None:
         """Large indexes search vectors through a faiss IVF index (inner product, 256 lists,
-        16 probed): ~1 ms instead of a full 100k x 384 scan. Built once per generation and
+        24 probed): ~1 ms instead of a full 100k x 384 scan. Built once per generation and
         cached in the side folder; without faiss (or below ANN_MIN rows) search is exact."""
         if side.ann is not None or side.vectors is None or side.n < ANN_MIN:
             return
@@ -390,7 +338,7 @@ class SQLiteIndex(DecisionIndexBase):
             import faiss
         except ImportError:
             return
-        path = self._side_dir() / f"ivf-{self._side_gen}.faiss"
+        path = side.folder / "ivf.faiss"
         if path.exists():
             try:
                 ann = faiss.read_index(str(path))
@@ -399,36 +347,34 @@ class SQLiteIndex(DecisionIndexBase):
                     return
             except RuntimeError:
                 pass
-        nlist = ANN_LISTS
-        ann = faiss.IndexIVFFlat(faiss.IndexFlatIP(side.vectors.shape[1]), side.vectors.shape[1], nlist,
+        vectors = np.ascontiguousarray(side.vectors)
+        ann = faiss.IndexIVFFlat(faiss.IndexFlatIP(vectors.shape[1]), vectors.shape[1], ANN_LISTS,
                                  faiss.METRIC_INNER_PRODUCT)  # fmt: skip
         rng = np.random.default_rng(0)
-        sample = side.vectors[rng.choice(side.n, min(side.n, nlist * 50), replace=False)]
-        ann.train(np.ascontiguousarray(sample))
-        ann.add(np.ascontiguousarray(side.vectors))
+        ann.train(np.ascontiguousarray(vectors[rng.choice(side.n, min(side.n, ANN_LISTS * 50), replace=False)]))
+        ann.add(vectors)
         side.ann = ann
-        if self.side_cache and self._side_dir().exists():
+        if self.side_cache:
             with contextlib.suppress(OSError, RuntimeError):
-                for old in self._side_dir().glob("ivf-*.faiss"):
-                    old.unlink()
                 faiss.write_index(ann, str(path))
 
-    def _structured(self, generic_name, n, filters, exclude_letter):
+    def _matching(self, n, filters, exclude_letter):
         side = self._ensure_side()
-        vocab, arr = side.cols["generic_name"]
-        code = vocab.get(generic_name)
-        if code is None:
+        if side is None:
             return []
-        m = arr == code
-        extra = side.mask(filters, exclude_letter)
-        if extra is not None:
-            m &= extra
-        pos = np.flatnonzero(m)[-n:][::-1]
-        return [side.ids[p] for p in pos]
+        pos = side.newest(n, side.positions(filters), self._positions_of_letter(side, exclude_letter))
+        ids = self._ids(side, pos)
+        return [ids[p] for p in pos if p in ids]
 
     def _light(self, ids):
-        side = self._ensure_side()
-        return {i: side.light[side.pos[i]] for i in ids if i in side.pos}
+        if not ids:
+            return {}
+        q = ("SELECT id, letter_id, generic_name, drug_class, category, family, regions, side "
+             f"FROM decisions WHERE id IN ({','.join('?' * len(ids))})")  # fmt: skip
+        return {
+            i: Light(lid, g, dc, cat, fam, tuple(json.loads(rg)), sd)
+            for i, lid, g, dc, cat, fam, rg, sd in self.con.execute(q, list(ids))
+        }
 
     def _fetch(self, ids):
         if not ids:
@@ -455,7 +401,10 @@ class SQLiteIndex(DecisionIndexBase):
         sql: list[str] = []
         args: list[object] = []
         for kind, col, values in filter_conditions(f):
-            sql.append(_SQL[kind].format(col=col))
+            if kind == "overlaps":
+                sql.append(_SQL[kind].format(col=col, marks=",".join("?" * len(values))) if values else "0")
+            else:
+                sql.append(_SQL[kind].format(col=col))
             args += values
         return (" AND ".join(sql) or "1=1"), args
 
@@ -481,9 +430,27 @@ class SQLiteIndex(DecisionIndexBase):
             by_generic_name=grouped("d.generic_name", ""),
             by_drug_class=grouped("d.drug_class", ""),
             by_category=grouped("d.category", ""),
+            by_family=grouped("d.family", ""),
             by_guideline_page=grouped("j.value", ", json_each(d.reviewer_pages) AS j"),
             by_denial_reason=grouped("j.value", ", json_each(d.denial_reasons) AS j"),
         )  # fmt: skip
+
+
+def _rarest(terms: list[str], df) -> list[str]:
+    """The query terms worth scoring, in query order: at most `MAX_TERMS`, rarest first, and
+    (past `MIN_TERMS`) only while their postings add up to at most `POSTINGS_BUDGET`. The
+    rare terms carry nearly all of BM25 (idf); the common ones cost the most to score (at a
+    million decisions a word in half the rationales is 500k postings) and change little."""
+    known = sorted((t for t in dict.fromkeys(terms) if df(t)), key=df)
+    keep: list[str] = []
+    total = 0
+    for t in known[:MAX_TERMS]:
+        total += df(t)
+        if len(keep) >= MIN_TERMS and total > POSTINGS_BUDGET:
+            break
+        keep.append(t)
+    chosen = set(keep)
+    return [t for t in dict.fromkeys(terms) if t in chosen]
 
 
 def _js(values: list[str]) -> str:

@@ -11,6 +11,7 @@ import re
 
 from ..reading import Document, clean
 from ..schema import Finding, Item, Patient, ReasonEvidence, Record, Reviewer
+from ..treatment import treatment_key
 from . import header as hdr
 from .classify import classify_request
 from .detect import detect_format, require_decisions
@@ -245,6 +246,7 @@ def _item(text: str, b: ItemBlock, warnings: list[str]) -> Item:
         spans=spans,
         provenance={"*": "rules", **({"denial_reasons": FALLBACK} if fallback else {})},
     )
+    item.treatment = treatment_key(item)
     if b.original_request:
         item.spans["original_request"] = b.original_request[1]
     if b.authorized_portion:
