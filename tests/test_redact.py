@@ -53,8 +53,8 @@ def test_every_planted_identifier_is_masked() -> None:
     for piece in ("Smithers", "Gonzalez", "Natarajan", "Okafor", "7781234", "0142", "Oak Tree"):
         assert piece not in r.text, piece
     kinds = r.counts()
-    assert kinds["NAME"] >= 5 and kinds["CASE"] == 3 and kinds["PHONE"] == 3
-    assert kinds["EMAIL"] == 1 and kinds["ADDRESS"] == 2 and kinds["DOB"] == 1 and kinds["SSN"] == 1
+    assert kinds["NAME"] >= 5 and kinds["CASE"] >= 3 and kinds["PHONE"] == 3
+    assert kinds["EMAIL"] == 1 and kinds["ADDRESS"] >= 2 and kinds["DOB"] == 1 and kinds["SSN"] == 1
 
 
 def test_clinical_content_is_kept() -> None:
@@ -123,7 +123,7 @@ def test_policy_remote_on_local_off(url: str | None, local: bool) -> None:
     assert is_local(url) is local
     assert should_redact(url, None) is (not local)
     assert should_redact(url, True) is True and should_redact(url, False) is False
-    cfg = resolve(Settings.resolve(env={}, model="m", base_url=url, api_key="sk-test-dummy"))
+    cfg = resolve(Settings.resolve(env={}, model="m", base_url=url, api_key="sk-test-dummy", allow_insecure=True))
     assert cfg.redact is (not local)
     assert cfg.redaction_note(None).startswith("redaction off" if local else "redaction on")
 
