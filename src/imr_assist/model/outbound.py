@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from dataclasses import dataclass
 from typing import Any
 
@@ -78,10 +79,10 @@ class Outbound:
             return
         masked = self._mask(data)
         if masked != data:
-            import httpx
-
+            # the request's own httpx flavour (openai sends through httpx2, test clients through httpx)
+            http = sys.modules[type(request).__module__.split(".")[0]]
             new = json.dumps(masked, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-            request.stream = httpx.ByteStream(new)
+            request.stream = http.ByteStream(new)
             request._content = new
             request.headers["Content-Length"] = str(len(new))
 

@@ -119,7 +119,9 @@ class LetterIdentifiers:
                         continue
                     if is_known(w) and not (v.person and original[:1].isupper()):
                         continue  # a common word: only a labelled person's, and only capitalised
-                    add("NAME" if v.kind != "ORG" else "ORG", r"(?<!\w)" + re.escape(w) + r"(?!\w)", is_known(w))
+                    # a common word is not matched as the first part of a compound ("Long-term")
+                    end = r"(?!\w|-\w)" if is_known(w) else r"(?!\w)"
+                    add("NAME" if v.kind != "ORG" else "ORG", r"(?<!\w)" + re.escape(w) + end, is_known(w))
             else:
                 chars = re.findall(r"[0-9a-z]", fold(v.value))
                 if len(chars) >= 4 and sum(c.isdigit() for c in chars) >= 4:
