@@ -11,6 +11,7 @@ import typer
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
+from rich.text import Text
 
 from ..batch import JsonlWriter, done_sources, source_key
 from ..errors import EndpointUnreachable, InputError, KeyMissing, KeyRejected, RequestRejected
@@ -19,7 +20,7 @@ from ..model import Ledger, Model
 from ..pipeline import LetterResult, Pipeline, default_timeout, open_extractor
 from ..schema import Record
 from ..settings import Settings
-from .common import console, err_console, expand_paths, fail
+from .common import console, err_console, expand_paths, fail, safe_text
 
 
 def record_table(record: Record) -> Table:
@@ -30,25 +31,25 @@ def record_table(record: Record) -> Table:
         f"{' ' + p.sex if p.sex else ''}  ·  injury {p.date_of_injury or '?'}"
         f"  ·  UR {record.utilization_review_date or '?'}"
     )
-    table = Table(title=title, title_justify="left", show_lines=False)
+    table = Table(title=safe_text(title), title_justify="left", show_lines=False)
     for col in ("#", "request", "decision", "category", "generic", "qty", "reviewer guidelines", "pages", "reasons"):
         table.add_column(col, overflow="fold")
     for i, it in enumerate(record.items, 1):
         colour = "green" if it.decision == "overturned" else "red"
-        table.add_row(
-            str(i),
+        cells = [
             it.request,
-            f"[{colour}]{it.decision}[/{colour}]",
             it.category + (f" ({it.drug_class})" if it.drug_class else ""),
             it.generic_name or "",
             "" if it.quantity is None else str(it.quantity) + (f" +{it.refills}r" if it.refills else ""),
             ", ".join(it.reviewer_guidelines),
             ", ".join(it.reviewer_pages),
             ", ".join(it.denial_reasons),
-        )
+        ]
+        request, *rest = (Text(safe_text(c)) for c in cells)  # letter text: never markup, never control codes
+        table.add_row(str(i), request, f"[{colour}]{it.decision}[/{colour}]", *rest)
     spec = ", ".join(record.reviewer.specialties) or "?"
     states = ", ".join(record.reviewer.licensure_states) or "?"
-    table.caption = f"reviewer: {spec} — licensed in {states}"
+    table.caption = Text(safe_text(f"reviewer: {spec} — licensed in {states}"))
     table.caption_justify = "left"
     return table
 
@@ -104,7 +105,8 @@ def register(app: typer.Typer) -> None:
                 if endpoint_refuses(result):
                     _print_stats(stats, ledger)
                     raise fail(result.error or path)
-                err_console.print(f"[red]error:[/red] {escape(result.error or path)}", highlight=False, soft_wrap=True)
+                line = escape(safe_text(result.error or path))
+                err_console.print(f"[red]error:[/red] {line}", highlight=False, soft_wrap=True)
                 failed += 1
                 continue
             record = result.record
@@ -114,7 +116,8 @@ def register(app: typer.Typer) -> None:
             else:
                 console.print(record_table(record))
                 for w in record.warnings:
-                    err_console.print(f"[yellow]warning:[/yellow] {record.letter_id}: {escape(w)}", highlight=False)
+                    line = escape(safe_text(f"{record.letter_id}: {w}"))
+                    err_console.print(f"[yellow]warning:[/yellow] {line}", highlight=False)
         _print_stats(stats, ledger)
         if failed:
             raise typer.Exit(2)
@@ -217,4 +220,4 @@ def _report_batch(
     for path, reason in failures:
         pipeline.log.debug("failed: %s: %s", path, reason)
     for _path, reason in failures:
-        err_console.print(f"[red]failed:[/red] {escape(reason)}", highlight=False, soft_wrap=True)
+        err_console.print(f"[red]failed:[/red] {escape(safe_text(reason))}", highlight=False, soft_wrap=True)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import os
 import shutil
 import sqlite3
@@ -87,10 +88,10 @@ def _generic_parts(g: str) -> set[str]:
 #: How `filter_conditions` kinds read in SQLite (list columns are JSON arrays).
 _SQL = {
     "equals": "{col} = ?",
-    "generic": "({col} = ? OR EXISTS (SELECT 1 FROM json_each('[\"' || replace({col}, '/', '\",\"') || '\"]') "
-    "WHERE value = ?))",
+    # one drug of a combination: '/a/b/' holds '/a/' (no JSON built from stored text: a name may hold '"')
+    "generic": "({col} = ? OR instr('/' || {col} || '/', '/' || ? || '/') > 0)",
     "holds": "EXISTS (SELECT 1 FROM json_each({col}) WHERE value = ?)",
-    "holds_like": "EXISTS (SELECT 1 FROM json_each({col}) WHERE lower(value) LIKE ?)",
+    "holds_like": "EXISTS (SELECT 1 FROM json_each({col}) WHERE lower(value) LIKE ? ESCAPE '\\')",
 }
 #: The in-memory posting list for each list column a filter reads.
 _POSTING = {"denial_reasons": "reason", "reviewer_guidelines": "guideline", "page_terms": "page"}
@@ -159,8 +160,8 @@ class _Side:
                 both(np.isin(arr, codes) if codes else np.zeros(self.n, bool))
             elif kind == "holds":
                 both(from_positions([self.posting[_POSTING[col]].get(value, np.empty(0, np.int64))]))
-            else:  # holds_like: '%text%', an element containing the text
-                text = value.strip("%")
+            else:  # holds_like: '%text%', an element containing the text (escaped for LIKE)
+                text = re.sub(r"\\(.)", r"\1", value[1:-1])
                 both(from_positions([ps for v, ps in self.posting["specialty"].items() if text in v]))
         if exclude_letter is not None and exclude_letter in self.letters:
             both(self.letter != self.letters[exclude_letter])
