@@ -67,7 +67,8 @@ def main() -> None:
     }
     for path in letters:
         stem = Path(path).stem
-        commands[f"draft-appeal-{stem}"] = ["draft", path, "--kind", "appeal", "--model", "fake-model", "--allow-insecure"]
+        commands[f"draft-appeal-{stem}"] = ["draft", path, "--kind", "appeal", "--model", "fake-model",
+                                            "--allow-insecure"]  # fmt: skip
     commands["draft-resubmission"] = ["draft", letters[0], "--kind", "resubmission", "--model", "fake-model",
                                       "--allow-insecure"]  # fmt: skip
     runs: dict[str, list[object]] = {}

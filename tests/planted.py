@@ -11,6 +11,7 @@ values occurs in the unplanted letters; every one must be masked before a reques
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from dataclasses import dataclass
@@ -65,11 +66,13 @@ IDENTITIES = [
     Identity(
         worker="María Elena Gutiérrez-Peña", worker_caps="MARIA ELENA GUTIERREZ-PENA", worker_folded="Maria Gutierrez",
         title="Ms.", relative="José Ángel Ibáñez", physician="Nguyễn Văn Long", physician_caps="NGUYEN VAN LONG",
-        adjuster="Siranush Ter-Petrosyan", employer="Valle Fresco Packing Cooperative", street="4471 Calle Arboleda Apt 12",
+        adjuster="Siranush Ter-Petrosyan", employer="Valle Fresco Packing Cooperative",
+        street="4471 Calle Arboleda Apt 12",
         city_line="Huntington Park, CA 90255", claim="05-WC-7781234",
         claim_variants=("CLM 19-4412873", "WC1978834A", "0544-7781-23"), dob="04/12/1961",
         dob_variants=("April 12, 1961", "4-12-61"), ssn="521-44-6789", ssn_variants=("521446789", "521 44 6789"),
-        phones=("(323) 555-0142", "323.555.0199", "3235550177", "+1 213-555-0100"), email="maria.gutierrez61@example.com",
+        phones=("(323) 555-0142", "323.555.0199", "3235550177", "+1 213-555-0100"),
+        email="maria.gutierrez61@example.com",
     ),
     Identity(
         worker="Trần Thị Hương", worker_caps="TRAN THI HUONG", worker_folded="Tran Huong",
@@ -108,7 +111,8 @@ def _header(p: Identity) -> str:
 def _narrative(p: Identity, n: int) -> str:
     """One planted passage per item, rotating through the phrasings."""
     passages = [
-        f"Per Dr. {p.physician}'s Norco 10/325 note, {p.title} {p.worker_folded} (date of birth of {p.dob_variants[0]}, "
+        f"Per Dr. {p.physician}'s Norco 10/325 note, {p.title} {p.worker_folded} "
+        f"(date of birth of {p.dob_variants[0]}, "
         f"claim {p.claim_variants[0]}) reported pain; her contact is {p.phones[1]} or {p.email}. ",
         f"{p.worker_caps} was seen with {p.relative}, born on {p.dob_variants[1]}; SSN {p.ssn_variants[0]}, "
         f"call {p.phones[2]}, claim number {p.claim_variants[1]}, adjuster {p.adjuster} at {p.phones[3]}. ",
@@ -152,10 +156,8 @@ def wire_text(bodies: list[bytes]) -> str:
     for b in bodies:
         raw = b.decode("utf-8", errors="replace")
         parts.append(raw)
-        try:
+        with contextlib.suppress(ValueError):
             parts.extend(_strings(json.loads(raw)))
-        except ValueError:
-            pass
     return "\n".join(parts)
 
 

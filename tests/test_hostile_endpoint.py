@@ -77,7 +77,7 @@ def _extract(url: str, *args: str) -> object:
 
 
 @pytest.mark.parametrize("status", [401, 400, 404])
-def test_an_endpoint_echoing_the_key_gets_it_nowhere(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, status: int) -> None:
+def test_an_endpoint_echoing_the_key_gets_it_nowhere(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, status: int) -> None:  # noqa: E501
     monkeypatch.setenv("IMR_ASSIST_API_KEY", KEY)
     log = tmp_path / "run.log"
     out = tmp_path / "out.jsonl"
@@ -129,7 +129,8 @@ def test_max_calls_caps_requests_per_letter_and_nothing_is_written(tmp_path: Pat
 
 
 def test_a_key_is_refused_over_plain_http_to_a_remote_host() -> None:
-    settings = Settings.resolve(env={}, model="m", base_url="http://models.example.org/v1", api_key="sk-abcdefgh12345678")
+    url = "http://models.example.org/v1"
+    settings = Settings.resolve(env={}, model="m", base_url=url, api_key="sk-abcdefgh12345678")
     with pytest.raises(ConfigError, match="plain http.*--allow-insecure"):
         resolve(settings)
     allowed = resolve(settings.replace(allow_insecure=True))

@@ -52,12 +52,17 @@ SECRET_SHAPES: list[tuple[str, re.Pattern[str], bool]] = [
         "api key header or parameter",
         re.compile(
             r"(?i)(?:x-goog-api-key|x-api-key|api[_-]?key|apikey|access[_-]?token|client[_-]?secret"
-            r"|aws[_-]?secret[_-]?access[_-]?key|[?&]key|[?&]token)[\"']?[ \t]*[:=][ \t]*(?:\n[ \t]*-[ \t]*)?[\[ \t\"']*"
+            r"|aws[_-]?secret[_-]?access[_-]?key|[?&]key|[?&]token)[\"']?[ \t]*[:=][ \t]*"
+            r"(?:\n[ \t]*-[ \t]*)?[\[ \t\"']*"
             r"(?P<v>[A-Za-z0-9._~+/=\-]{6,})"
         ),
         False,
     ),
-    ("cookie", re.compile(r"(?i)\b(?:set-)?cookie[\"']?[ \t]*[:=][ \t]*(?:\n[ \t]*-[ \t]*)?[\[ \t\"']*(?P<v>[^\n\"'\]]+)"), False),
+    (
+        "cookie",
+        re.compile(r"(?i)\b(?:set-)?cookie[\"']?[ \t]*[:=][ \t]*(?:\n[ \t]*-[ \t]*)?[\[ \t\"']*(?P<v>[^\n\"'\]]+)"),
+        False,
+    ),
 ]
 
 _values: set[str] = set()
@@ -88,8 +93,14 @@ def _by_shape(text: str, distinctive_only: bool) -> str:
     for _kind, rx, distinctive in SECRET_SHAPES:
         if distinctive_only and not distinctive:
             continue
-        text = rx.sub(lambda m: m.group(0)[: m.start("v") - m.start()] + SECRET + m.group(0)[m.end("v") - m.start() :], text)
+        text = rx.sub(_hide_value, text)
     return text
+
+
+def _hide_value(m: re.Match[str]) -> str:
+    """The match with its group `v` (the secret) replaced, the label around it kept."""
+    whole, start = m.group(0), m.start()
+    return whole[: m.start("v") - start] + SECRET + whole[m.end("v") - start :]
 
 
 def scrub(text: str) -> str:

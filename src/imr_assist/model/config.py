@@ -70,7 +70,7 @@ class ModelConfig:
     def transport_warning(self) -> str | None:
         """One line to print when the user allowed an insecure endpoint, else None."""
         if self.sends_key_in_clear:
-            return f"the API key goes over plain http to {self.where} (--allow-insecure): anyone on the path can read it"
+            return f"the API key goes over plain http to {self.where} (--allow-insecure): anyone on the way can read it"
         return None
 
     def redaction_note(self, asked: bool | None) -> str:

@@ -62,11 +62,8 @@ class Outbound:
         """Original value -> placeholder for the question being asked (empty: nothing masked)."""
         usable = {v: p for v, p in values.items() if len(v.strip()) >= 2}
         self._placeholders = usable
-        self._values = (
-            re.compile(r"(?<!\w)(?:" + "|".join(re.escape(v) for v in sorted(usable, key=len, reverse=True)) + r")(?!\w)")
-            if usable
-            else None
-        )
+        alternatives = "|".join(re.escape(v) for v in sorted(usable, key=len, reverse=True))
+        self._values = re.compile(r"(?<!\w)(?:" + alternatives + r")(?!\w)") if usable else None
 
     def __call__(self, request: Any) -> None:
         self.budget.spend()

@@ -33,8 +33,9 @@ _PARTY_LABELS = {
     ),
     "ORG": r"employer|claims[ \t]+administrator|insurer|(?:insurance[ \t]+)?carrier|tpa|law[ \t]+(?:firm|office)",
     "CASE": (
-        r"claim[ \t]*(?:number|no\.?|num\.?|\#)?|clm|case[ \t]*(?:number|no\.?|\#)?|imr[ \t]+case[ \t]*(?:number|no\.?)?"
-        r"|wcab(?:[ \t]+(?:case[ \t]+)?(?:number|no\.?))?|adj|eams(?:[ \t]+(?:number|no\.?))?|policy(?:[ \t]+(?:number|no\.?))?"
+        r"claim[ \t]*(?:number|no\.?|num\.?|\#)?|clm|case[ \t]*(?:number|no\.?|\#)?"
+        r"|imr[ \t]+case[ \t]*(?:number|no\.?)?|wcab(?:[ \t]+(?:case[ \t]+)?(?:number|no\.?))?|adj"
+        r"|eams(?:[ \t]+(?:number|no\.?))?|policy(?:[ \t]+(?:number|no\.?))?"
         r"|member[ \t]+id|employee[ \t]+id|patient[ \t]+id|account(?:[ \t]+(?:number|no\.?))?"
     ),
     "SSN": r"ssn|social[ \t]+security(?:[ \t]+(?:number|no\.?))?",
@@ -47,7 +48,9 @@ _LABELLED = re.compile(
     r"[ \t]*[:#][ \t]*(?P<value>[^\n]*?)(?=[ \t]{2,}|\t|[ \t]*$)"
 )
 _SALUTATION = re.compile(r"(?im)^[ \t]*Dear[ \t]+(?P<value>[^\n:,]{2,60})[:,]")
-_CITY_LINE = re.compile(r"(?m)^[ \t]*(?P<value>[^\W\d_][^\n]*?,?[ \t]+(?:[A-Z]{2}|California)\.?[ \t]+\d{5}(?:-\d{4})?)[ \t]*$")
+_CITY_LINE = re.compile(
+    r"(?m)^[ \t]*(?P<value>[^\W\d_][^\n]*?,?[ \t]+(?:[A-Z]{2}|California)\.?[ \t]+\d{5}(?:-\d{4})?)[ \t]*$"
+)
 _CC = re.compile(r"(?im)^[ \t]*(?:cc|c\.c\.|copy[ \t]+to|copies[ \t]+to)[ \t]*:[ \t]*")
 _TITLES = re.compile(r"^(?:(?:Dr|Mr|Mrs|Ms|Miss|Mx|Prof|Sr|Sra|Srta)\.?[ \t]+)+", re.IGNORECASE)
 _CREDENTIAL = re.compile(r",?[ \t]+(?:M\.?D\.?|D\.?O\.?|D\.?C\.?|PA-C|NP|RN|Ph\.?D\.?|Esq\.?)[ \t]*$", re.IGNORECASE)

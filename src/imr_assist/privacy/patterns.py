@@ -37,8 +37,8 @@ _NAME_LABELS = (
     r"Patient|Employee|Injured[ \t]+(?:Worker|Employee)|Applicant|Claimant|Requesting[ \t]+(?:Physician|Provider)"
     r"|Treating[ \t]+(?:Physician|Provider|Doctor)|Primary[ \t]+Treating[ \t]+Physician|PTP|Provider|Physician"
     r"|Attorney|Applicant'?s[ \t]+Attorney|Adjuster|Claims[ \t]+Adjuster|Examiner|Claims[ \t]+Examiner|Nurse[ \t]+Case"
-    r"[ \t]+Manager|Case[ \t]+Manager|Signed|Sincerely|Respectfully|Attn|Attention|Dear|Insured|Member|Patient[ \t]+Name"
-    r"|Employee[ \t]+Name|Name|Interpreter|Spouse|Contact"
+    r"[ \t]+Manager|Case[ \t]+Manager|Signed|Sincerely|Respectfully|Attn|Attention|Dear|Insured|Member"
+    r"|Patient[ \t]+Name|Employee[ \t]+Name|Name|Interpreter|Spouse|Contact"
 )
 
 RULES: list[tuple[str, re.Pattern[str]]] = [
@@ -63,8 +63,8 @@ RULES: list[tuple[str, re.Pattern[str]]] = [
     (
         "CASE",
         re.compile(
-            r"\b(?:Claim|Clm|Case|File|Policy|Member|Employee[ \t]+ID|Patient[ \t]+ID|Account|Acct|Application|WCAB|EAMS"
-            r"|ADJ|Ref(?:erence)?|Insurer|Carrier|Control|Authorization|Auth|Record|MRN|Chart)"
+            r"\b(?:Claim|Clm|Case|File|Policy|Member|Employee[ \t]+ID|Patient[ \t]+ID|Account|Acct|Application"
+            r"|WCAB|EAMS|ADJ|Ref(?:erence)?|Insurer|Carrier|Control|Authorization|Auth|Record|MRN|Chart)"
             r"[ \t]*(?:No\.?|Number|Num\.?|\#|ID|Nbr\.?)?[ \t]*(?:is|was)?[ \t]*[:#]?[ \t]*"
             r"(?P<v>(?=[A-Z0-9\-]*\d)[A-Z0-9][A-Z0-9\-]{3,}(?:[ \t]?-[ \t]?\d{3,})?)",
             re.IGNORECASE,
@@ -84,7 +84,8 @@ RULES: list[tuple[str, re.Pattern[str]]] = [
     (
         "PHONE",
         re.compile(
-            r"\b(?:Phone|Tel(?:ephone)?|Fax|Facsimile|Cell|Mobile|Ph|Pager)\b\.?[ \t]*(?:No\.?|Number|\#)?[ \t]*[:#]?[ \t]*"
+            r"\b(?:Phone|Tel(?:ephone)?|Fax|Facsimile|Cell|Mobile|Ph|Pager)\b\.?[ \t]*(?:No\.?|Number|\#)?"
+            r"[ \t]*[:#]?[ \t]*"
             r"(?P<v>\+?[\d(][\d() .\-]{5,}\d)",
             re.IGNORECASE,
         ),
@@ -102,7 +103,12 @@ RULES: list[tuple[str, re.Pattern[str]]] = [
         ),
     ),
     # city, state ZIP (the city is masked by the name rule when the vocabulary does not know it)
-    ("ADDRESS", re.compile(r"\b(?:[A-Za-z][A-Za-z.'\-]*[ \t]+){0,3}[A-Za-z][A-Za-z.'\-]*,?[ \t]+" + _STATES + r"\.?[ \t]+\d{5}(?:-\d{4})?\b")),
+    (
+        "ADDRESS",
+        re.compile(
+            r"\b(?:[A-Z][A-Za-z.'\-]*[ \t]+){0,3}[A-Z][A-Za-z.'\-]*,?[ \t]+" + _STATES + r"\.?[ \t]+\d{5}(?:-\d{4})?\b"
+        ),
+    ),
     ("ADDRESS", re.compile(r"\b" + _STATES + r"[ \t]+\d{5}(?:-\d{4})?\b")),
     ("NAME", re.compile(_TITLE + r"[ \t]*\n?[ \t]*(?P<v>" + _NAME + r")")),
     (

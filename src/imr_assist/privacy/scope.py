@@ -14,8 +14,9 @@ from __future__ import annotations
 import re
 
 _CLOSING = re.compile(
-    r"(?im)^[ \t]*(?:cc|c\.c\.|bcc|copy[ \t]+to|copies[ \t]+to|enclosures?|encl\.|sincerely|respectfully(?:[ \t]+submitted)?"
-    r"|(?:best[ \t]+|kind[ \t]+)?regards|electronically[ \t]+signed|signed[ \t]+by|signature)\b[ \t]*[:,]?"
+    r"(?im)^[ \t]*(?:cc|c\.c\.|bcc|copy[ \t]+to|copies[ \t]+to|enclosures?|encl\.|sincerely"
+    r"|respectfully(?:[ \t]+submitted)?|(?:best[ \t]+|kind[ \t]+)?regards|electronically[ \t]+signed|signed[ \t]+by"
+    r"|signature)\b[ \t]*[:,]?"
 )
 _CITY_LINE = re.compile(r"(?m)^[ \t]*[^\W\d_][^\n]*?,?[ \t]+(?:[A-Z]{2}|California)\.?[ \t]+\d{5}(?:-\d{4})?[ \t]*$")
 

@@ -22,7 +22,9 @@ from functools import cache, lru_cache
 from ..assets import DATA_DIR
 
 #: letters NFKD does not decompose to an ASCII base
-_SPECIAL = {"đ": "d", "Đ": "d", "ł": "l", "Ł": "l", "ø": "o", "Ø": "o", "ı": "i", "ħ": "h", "Ħ": "h", "æ": "a", "Æ": "a"}
+_SPECIAL = {
+    "đ": "d", "Đ": "d", "ł": "l", "Ł": "l", "ø": "o", "Ø": "o", "ı": "i", "ħ": "h", "Ħ": "h", "æ": "a", "Æ": "a",
+}  # fmt: skip
 _WORD = re.compile(r"[a-z]+(?:['\-][a-z]+)*")
 
 
