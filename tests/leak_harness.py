@@ -18,12 +18,10 @@ import json
 import os
 import subprocess
 import sys
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from fake_openai import completion  # noqa: E402
+from fake_openai import completion, endpoint  # noqa: E402
 from planted import planted_letters  # noqa: E402
 
 CLI = [sys.executable, "-c", "from imr_assist.cli import main; main()"]
@@ -33,26 +31,14 @@ KEY = "sk-leaktest-Zq8Rw2Lp5Nv7Tx3Kc9Hb"
 def main() -> None:
     out, host = Path(sys.argv[1]), sys.argv[2]
     out.mkdir(parents=True, exist_ok=True)
-    received: dict[str, list[str]] = {}
-    current = ["none"]
+    with endpoint(lambda body, headers: (200, completion("{}")), host=host) as (base_url, bodies):
+        received, runs = _run_commands(out, base_url, bodies)
+    (out / "requests.json").write_text(json.dumps(received), encoding="utf-8")
+    (out / "runs.json").write_text(json.dumps(runs), encoding="utf-8")
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802
-            raw = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-            received.setdefault(current[0], []).append(base64.b64encode(raw).decode())
-            payload = json.dumps(completion("{}")).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
 
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer((host, 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    base_url = f"http://{host}:{server.server_address[1]}/v1"
+def _run_commands(out: Path, base_url: str, bodies: list[bytes]) -> tuple[dict[str, list[str]], dict[str, list]]:
+    """Each command as a user runs it; what the endpoint received while it ran."""
     letters = []
     for name, text, _identity in planted_letters():
         path = out / f"{name}.txt"
@@ -71,14 +57,14 @@ def main() -> None:
                                             "--allow-insecure"]  # fmt: skip
     commands["draft-resubmission"] = ["draft", letters[0], "--kind", "resubmission", "--model", "fake-model",
                                       "--allow-insecure"]  # fmt: skip
-    runs: dict[str, list[object]] = {}
+    received: dict[str, list[str]] = {}
+    runs: dict[str, list] = {}
     for name, args in commands.items():
-        current[0] = name
+        before = len(bodies)
         proc = subprocess.run([*CLI, *args], env=env, capture_output=True, text=True, timeout=600)
         runs[name] = [proc.returncode, proc.stderr[-4000:]]
-    server.shutdown()
-    (out / "requests.json").write_text(json.dumps(received), encoding="utf-8")
-    (out / "runs.json").write_text(json.dumps(runs), encoding="utf-8")
+        received[name] = [base64.b64encode(b).decode() for b in bodies[before:]]
+    return received, runs
 
 
 if __name__ == "__main__":

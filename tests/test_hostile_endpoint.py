@@ -6,14 +6,10 @@ over plain http to a remote host. Real HTTP to a server on 127.0.0.1, the CLI in
 from __future__ import annotations
 
 import json
-import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from fake_openai import completion
+from fake_openai import Reply, completion, endpoint
 from typer.testing import CliRunner
 
 from imr_assist.assets import bundled_dir
@@ -26,39 +22,6 @@ runner = CliRunner()
 LETTERS = sorted(bundled_dir("letters").glob("*.txt"))
 #: a key no shape rule knows: only scrubbing by value can catch it
 KEY = "Zq8Rw2Lp5Nv7Tx3Kc9HbQQ41"
-
-Reply = Callable[[dict, dict], tuple[int, dict]]
-
-
-@contextmanager
-def endpoint(reply: Reply) -> Iterator[tuple[str, list[dict]]]:
-    """A chat-completions server on 127.0.0.1: `reply(body, headers) -> (status, json)`."""
-    seen: list[dict] = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802
-            body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
-            headers = dict(self.headers)
-            seen.append(body)
-            status, payload = reply(body, headers)
-            raw = json.dumps(payload).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(raw)))
-            self.end_headers()
-            self.wfile.write(raw)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/v1", seen
-    finally:
-        server.shutdown()
-        server.server_close()
-
 
 def echo_key(status: int) -> Reply:
     def reply(body: dict, headers: dict) -> tuple[int, dict]:
