@@ -175,3 +175,37 @@ def test_llm_extractor_masks_planted_letters(extractor) -> None:  # noqa: ANN001
         record = ex.extract(Document(text=text, source=f"{name}.txt"))
         assert record.items and len(bodies) > before
         assert leaks(wire_text(bodies[before:]), p) == []
+
+
+def test_a_model_quoting_placeholders_gets_the_letter_back() -> None:
+    """The model quotes masked text ("Per Dr. [NAME_1]'s Norco 10/325 note"); the quote is
+    restored and aligned in the original letter, so the record's span shows the real text."""
+    bodies: list[bytes] = []
+
+    def endpoint(request: httpx.Request) -> httpx.Response:
+        bodies.append(request.content)
+        sent = user_content(request.content)
+        heading = re.search(r'"""\s*(?:Associated Surgical Service:\s*)?(.+?):\s*Upheld', sent, re.S)
+        quote = re.search(r"Per Dr\. \[NAME_\d+\]'s Norco 10/325 note", sent)
+        assert heading, sent[:400]
+        answer = {"request": " ".join(heading.group(1).split()), "decision_quote": "Upheld", "category": "medication",
+                  "quantity": None, "quantity_quote": quote.group(0) if quote else None, "denial_reasons": []}  # fmt: skip
+        return httpx.Response(200, json={
+            "id": "c", "object": "chat.completion", "created": 0, "model": "fake",
+            "choices": [{"index": 0, "finish_reason": "stop",
+                         "message": {"role": "assistant", "content": json.dumps(answer)}}],
+            "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+        })  # fmt: skip
+
+    settings = Settings.resolve(env={}, model="fake", base_url="https://models.example.org/v1", api_key="sk-x-12345678",
+                                mode="json", use_cache=False, max_retries=0)  # fmt: skip
+    ex = LLMExtractor(llm=open_model(settings, http_client=httpx.Client(transport=httpx.MockTransport(endpoint))))
+    name, text, identity = planted_letters()[0]
+    record = ex.extract(Document(text=text, source=f"{name}.txt"))
+    assert len(bodies) == len(record.items)
+    assert leaks(wire_text(bodies), identity) == []
+    assert all(item.provenance["request"].startswith("llm:") for item in record.items)
+    quoted = [item.spans["quantity"] for item in record.items if "quantity" in item.spans]
+    assert quoted, "no item carried the quote"
+    for s, e in quoted:
+        assert text[s:e] == f"Per Dr. {identity.physician}'s Norco 10/325 note"
