@@ -188,8 +188,10 @@ def test_a_model_quoting_placeholders_gets_the_letter_back() -> None:
         heading = re.search(r'"""\s*(?:Associated Surgical Service:\s*)?(.+?):\s*Upheld', sent, re.S)
         quote = re.search(r"Per Dr\. \[NAME_\d+\]'s Norco 10/325 note", sent)
         assert heading, sent[:400]
-        answer = {"request": " ".join(heading.group(1).split()), "decision_quote": "Upheld", "category": "medication",
-                  "quantity": None, "quantity_quote": quote.group(0) if quote else None, "denial_reasons": []}  # fmt: skip
+        answer = {
+            "request": " ".join(heading.group(1).split()), "decision_quote": "Upheld", "category": "medication",
+            "quantity": None, "quantity_quote": quote.group(0) if quote else None, "denial_reasons": [],
+        }  # fmt: skip
         return httpx.Response(200, json={
             "id": "c", "object": "chat.completion", "created": 0, "model": "fake",
             "choices": [{"index": 0, "finish_reason": "stop",
