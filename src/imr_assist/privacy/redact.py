@@ -6,12 +6,17 @@ on this machine, each identifier is replaced by a placeholder such as `[NAME_1]`
 from placeholders to the original values stays local, in the `Redaction` object. The same
 value (spelled the same) always gets the same placeholder, so the model can still tell two people apart.
 
-What is masked (rules, not a model, so the behaviour is predictable and testable):
-names after a title (Dr./Mr./Mrs./Ms./Miss/Prof./Doctor), names on labelled lines
-("Patient Name:", "Employee:", ...) and before credentials (", M.D."); claim / case /
-WCAB numbers; phone and fax numbers; e-mail addresses; street addresses and P.O. boxes;
-dates of birth (only where labelled: other dates — injury, UR, decision — are needed for
-extraction and identify nobody on their own); social security numbers.
+What is masked (rules and word lists, not a model, so the behaviour is predictable and
+testable), merged where finds overlap:
+- identifier shapes and labels (`privacy.patterns`): e-mails, birth dates however phrased,
+  SSNs with or without dashes, claim/case numbers in any format, phones, street addresses,
+  city-state-ZIP, names after a title, a label or before a credential;
+- names without a name list (`privacy.names`): capitalised words the vocabulary does not
+  know, with the capitalised words beside them;
+- the letter's own identifiers wherever they recur (`privacy.letter_ids`, learned once per
+  letter into a `Profile`).
+Drug, test and treatment names are never part of a mask. Other dates (injury, UR,
+decision) are kept: extraction needs them and they identify nobody on their own.
 
 What comes back from the model is mapped back with `Redaction.restore` (values) and
 `Redaction.to_original` (spans found in the masked text), so extracted values and spans
