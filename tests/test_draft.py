@@ -11,8 +11,8 @@ from imr_assist.drafting import render_draft
 from imr_assist.drafting.text import split_sentences
 from imr_assist.errors import InputError
 
-QUOTE = re.compile(r'^> "(.*)"$', re.M)
-FACT = re.compile(r'^- \[ \] "(.*)" — Records show:', re.M)
+QUOTE = re.compile(r'^- \*\*Criterion quoted:\*\* "(.*)"$', re.M)
+FACT = re.compile(r'^- \[ \] The (?:reviewer found|rationale states): "(.*)" — Records sent for review show:', re.M)
 CITED = re.compile(r"^- `([^`]+)` — .*: \"(.*)\"$", re.M)
 
 
@@ -41,6 +41,8 @@ def test_drafts_pass_faithfulness_checks(path, kind):
     assert [(c.name, c.problems) for c in result.checks if not c.ok] == []
     assert "DRAFT for professional review" in result.markdown
     upheld = [n for n, it in enumerate(record.items, 1) if it.decision == "upheld"]
+    if kind == "resubmission":  # items that go back with their primary share one line
+        upheld = [n for n in upheld if set(record.items[n - 1].denial_reasons) != {"depends_on_denied_request"}]
     assert sorted(_sections(result.markdown)) == upheld
 
 
@@ -52,14 +54,15 @@ def test_resubmission_quotes_criteria_verbatim_and_lists_sources(path):
     for n, body in _sections(md).items():
         item = record.items[n - 1]
         quotes = QUOTE.findall(body)
-        assert quotes or "[[the rationale states no criteria" in body
-        sentences = split_sentences(item.rationale)
+        sentences = [" ".join(s.split()) for s in split_sentences(item.rationale)]
         for q in quotes:
             assert q in sentences  # a whole sentence of the rationale, unchanged
             assert "not medically necessary" not in q.lower()
         if item.reviewer_guideline_text:
-            assert f"> {item.reviewer_guideline_text}" in body
-        assert "- [ ] " in body and "[[attach: record and date]]" in body
+            assert f"> {' '.join(item.reviewer_guideline_text.split())}" in body
+        assert "- [ ] " in body and "[[record and date]]" in body
+        for f in item.findings:  # the table: the reviewer's finding -> what the records now show
+            assert f'| "{" ".join(f.text.split())}" | [[document, date: what it shows]] |' in body
 
 
 @pytest.mark.parametrize("path", MIXED, ids=lambda p: p.stem)
@@ -103,9 +106,13 @@ def test_appeal_lists_grounds_deadline_and_letter_facts(path):
     else:
         assert "[[mailing date + 30 days]]" in md
     for n, body in _sections(md).items():
-        sentences = split_sentences(record.items[n - 1].rationale)
-        for fact in FACT.findall(body):
-            assert fact in sentences
+        item = record.items[n - 1]
+        rationale = " ".join(item.rationale.split())
+        facts = FACT.findall(body)
+        for f in item.findings:  # every finding is a statement to check
+            assert " ".join(f.text.split()) in facts
+        for fact in facts:
+            assert fact in rationale
             # the bare outcome ("The request for X is not medically necessary.") is not a fact to check
             assert not re.fullmatch(
                 r"(?i)(the|this) request .*\bis (determined to )?not (be )?medically necessary\.", fact
@@ -116,7 +123,12 @@ def test_appeal_frames_no_medical_argument():
     record, text = letter(LETTERS[0])
     md = render_draft(record, text, "appeal").markdown
     assert "no objective evidence of muscle spasm" in md  # a factual statement to check
-    assert "recommend" not in md.split("## Statements of fact", 1)[1].split("## Facts supporting", 1)[0].lower()
+    statements = md.split("## Statements to check", 1)[1].split("## Facts supporting", 1)[0]
+    # the reviewer's guideline statements ("not recommended") are medical opinion, not facts to check
+    for it in record.items:
+        for ev in it.reason_evidence:
+            if ev.fix == "change_request" and ev.span:
+                assert " ".join(text[ev.span[0]:ev.span[1]].split()) not in statements
 
 
 def test_item_selection_and_bad_input():

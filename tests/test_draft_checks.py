@@ -29,14 +29,32 @@ def test_invented_number_and_date_fail(base):
     record, text, md = base
     bad = md + "\nYou took it for 45 days since March 3, 2019.\n"
     failed = _failed(bad, record, text)
-    assert failed["numbers come from the letter"] == ["number 45 is not in the letter"]
+    assert "number 45 is not in the letter" in failed["numbers come from the letter"]
     assert failed["dates come from the letter"] == ["date 2019-03-03 is not in the letter"]
 
 
-def test_boilerplate_numbers_allowed_only_from_the_list(base):
+def test_law_numbers_and_citations_only_from_the_law_file(base):
     record, text, md = base
-    assert _failed(md + "\nLabor Code 4610.6(h), within 30 days.\n", record, text) == {}
-    assert "numbers come from the letter" in _failed(md + "\nLabor Code 5909.\n", record, text)
+    assert _failed(md + "\nLabor Code §4610.6(h), within 30 days; 8 CCR §10575, rule 10575.\n", record, text) == {}
+    failed = _failed(md + "\nLabor Code §5909, within 45 days; rule 10450.\n", record, text)
+    assert failed["legal citations come from prompts/law.toml"] == [
+        "'§5909' is not a citation of prompts/law.toml", "'rule 10450' is not a citation of prompts/law.toml",
+    ]  # fmt: skip
+    assert "number 45 is not in the letter" in failed["numbers come from the letter"]
+
+
+def test_every_finding_must_be_quoted(base):
+    record, text, md = base
+    finding = " ".join(record.items[1].findings[0].text.split())
+    assert finding in " ".join(md.split())
+    failed = _failed(md.replace(finding, "[[finding]]"), record, text, findings={2: [finding]})
+    assert failed["every finding quoted verbatim"] == [f"item 2: {finding!r}"]
+
+
+def test_unknowns_must_be_placeholders(base):
+    record, text, md = base
+    failed = _failed(md + "\n- **Claim number:** \n- **Mailing date:** None\n", record, text)
+    assert len(failed["unknowns are visible [[placeholders]]"]) == 2
 
 
 def test_wrong_decision_and_missing_item_fail(base):
@@ -73,7 +91,7 @@ def test_empty_index_cites_nothing():
     record, text = letter(MIXED[0])
     result = render_draft(record, text, "resubmission", index=FakeIndex([]))
     assert result.ok and result.cited == {}
-    assert "No similar overturned decision was found" in result.markdown
+    assert "No overturned decision of the same kind was found" in result.markdown
 
 
 def test_date_and_number_parsing():
@@ -82,3 +100,4 @@ def test_date_and_number_parsing():
     }  # fmt: skip
     assert dates_in("Trezix capsule 320.5/30/16mg") == set()
     assert numbers_in("120 Percocet 7.5/325mg #60, 1,000 units") == {"120", "7.5", "325", "60", "1000"}
+    assert dates_in("el viernes 3 de febrero de 2017; enero de 2016") == {"2017-02-03", "2016-01"}

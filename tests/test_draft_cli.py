@@ -96,3 +96,20 @@ def test_draft_model_redaction_flag(monkeypatch, capsys, flag, note):
     code, out, err = run(monkeypatch, capsys, "draft", str(LETTERS[0]), "--kind", "appeal", "--model", "m",
                          *flag)  # fmt: skip
     assert code == 2 and err.splitlines()[0] == note
+
+
+def test_summarize_in_spanish_and_as_json(monkeypatch, capsys):
+    code, out, err = run(monkeypatch, capsys, "summarize", str(MIXED[0]), "--lang", "es")
+    assert code == 0 and out.startswith("# Su decisión IMR en palabras sencillas")
+    assert "reading ease" in err and "Fernández Huerta" in err
+    code, out, err = run(monkeypatch, capsys, "draft", str(MIXED[0]), "--kind", "appeal", "--format", "json")
+    assert code == 0
+    import json
+
+    doc = json.loads(out)
+    assert doc["kind"] == "appeal" and doc["items"][0]["findings"] and doc["deadlines"][0]["weekday"] == 4
+
+
+def test_unknown_language_is_one_line(monkeypatch, capsys):
+    code, out, err = run(monkeypatch, capsys, "summarize", str(LETTERS[0]), "--lang", "fr")
+    assert code == 2 and out == "" and err.strip() == "error: --lang fr: use one of en, es"

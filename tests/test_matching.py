@@ -1,17 +1,17 @@
 """The fast-matching helpers the layout rules rely on give the same answers as the plain,
 slow regexes they replace: lower-cased patterns instead of IGNORECASE, a leading \\b moved
-behind the first letter, dates tried only at digit runs, trie alternations, the
-one-scan trigger words of the denial reasons and the non-space index behind spans."""
+behind the first letter, dates tried only at digit runs, trie alternations, the rule
+patterns tried only where their needed words occur, and the non-space index behind spans."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
 import pytest
 
-from imr_assist.layout.reasons import denial_reasons
-from imr_assist.layout.tables import category_rules, reason_rules, trie_pattern
+from imr_assist.layout.tables import category_rules, trie_pattern
 from imr_assist.layout.text import (
     DATE_PATTERN,
     Region,
@@ -109,24 +109,6 @@ def test_trie_pattern_prefers_the_longest_name_and_word_starts() -> None:
     assert [m.group() for m in trie.finditer("ms-contin and oxycontin, not boxycodone")] == ["ms-contin", "oxycontin"]
 
 
-def test_reason_triggers_credit_the_trigger_words_inside_a_match() -> None:
-    rules = reason_rules()
-    fail = {rules.reasons[i] for i in rules.trigger_reasons["fail"]}
-    assert fail <= {rules.reasons[i] for i in rules.trigger_reasons["failed"]}
-    # Every trigger word is found by the one-scan trie, alone in a sentence.
-    for trigger in rules.trigger_reasons:
-        assert rules.trigger_scan.search(f"x {trigger} y") is not None, trigger
-
-
-def test_denial_reasons_scoped_to_sentences() -> None:
-    reasons, span = denial_reasons(
-        "The guidelines state opioids are not recommended for chronic use. "
-        "There is no documentation of functional improvement with the prior use of this medication."
-    )
-    assert "no_functional_improvement" in reasons
-    assert span is not None
-
-
 def test_region_spans_map_back_through_the_letter_index() -> None:
     text = "Head\n\n  Date   of\nInjury:  10/13/2016 \n\nnon-\ncompliance   noted."
     region = Region(text, 4, len(text))
@@ -137,13 +119,13 @@ def test_region_spans_map_back_through_the_letter_index() -> None:
 
 
 def test_non_space_table_is_what_str_split_splits_on() -> None:
-    from imr_assist.reading import _NOT_SPACE, _nonspace_positions
+    from imr_assist.reading import _NOT_SPACE, nonspace_positions
 
     for code in range(len(_NOT_SPACE)):
         if not 0xD800 <= code <= 0xDFFF:  # lone surrogates are not text
             assert bool(_NOT_SPACE[code]) is not chr(code).isspace(), hex(code)
     text = "a \U0001f600 b\u3000c\xa0d\u2028e"  # one character beyond the BMP
-    assert list(_nonspace_positions(text)) == [i for i, ch in enumerate(text) if not ch.isspace()]
+    assert list(nonspace_positions(text)) == [i for i, ch in enumerate(text) if not ch.isspace()]
 
 
 def test_required_words_hold_in_every_match() -> None:
@@ -160,33 +142,28 @@ def test_required_words_hold_in_every_match() -> None:
     assert requirements(r"(?=abc)\d+") == []  # look-arounds and classes guarantee nothing
 
 
-def test_gated_reason_patterns_find_what_every_pattern_finds() -> None:
-    """Skipping patterns by their needed trigger words never loses a reason: the same
-    reasons as trying every pattern of a reason in every sentence holding its triggers."""
-    import json
-
+def test_gated_patterns_find_what_every_pattern_finds() -> None:
+    """Trying a pattern only where its needed words occur (layout/gate.py), and the fast
+    forms it compiles patterns to, never lose a match: on every sentence of the corpus
+    rationales, each family finds what its plain patterns, searched everywhere, find."""
     from imr_assist.assets import DATA_DIR
     from imr_assist.layout.parser import parse_letter
-    from imr_assist.layout.reasons import _sentences
+    from imr_assist.layout.rationale import _FAMILIES, cues, read_rationale
+    from imr_assist.layout.reasons import rules
 
-    triggers = json.loads((DATA_DIR / "denial_reasons.json").read_text())["triggers"]
-    rules = reason_rules()
+    data = json.loads((DATA_DIR / "rationale.json").read_text())
+    plain = {name: [re.compile(p) for p in data[name]] for name in _FAMILIES}
+    plain |= {name: [re.compile(p) for p in ps] for name, ps in rules().families.items()}
+    assert set(plain) == set(cues().gate.families)
     checked = 0
     for path in CORPUS:
-        doc = read_document(path)
-        for item in parse_letter(doc).items:
-            if "rationale" not in item.spans:
-                continue
-            a, b = item.spans["rationale"]
-            low = clean(doc.text[a:b]).lower()
-            sentences = [low[x:y] for x, y in _sentences(low)]
-            every = [
-                reason
-                for reason, patterns in zip(rules.reasons, rules.patterns, strict=True)
-                if any(
-                    p.search(s) for s in sentences if any(t in s for t in triggers[reason]) for p in patterns
-                )
-            ]
-            assert denial_reasons(low)[0] == every, path.name
-            checked += 1
-    assert checked > 20
+        for item in parse_letter(read_document(path)).items:
+            reading = read_rationale(item.rationale)
+            for part, plan in zip(reading.parts, reading.plans, strict=True):
+                sentence = reading.low[part.start : part.end]
+                for family, patterns in plain.items():
+                    slow = any(p.search(sentence) for p in patterns)
+                    fast = plan.search(family, sentence) is not None
+                    assert fast == slow, (path.name, family, sentence)
+                checked += 1
+    assert checked > 150

@@ -11,9 +11,11 @@ from pathlib import Path
 
 import pytest
 
+from imr_assist.errors import NotAnIMRLetter
+from imr_assist.evaluation.findings import pair_findings
 from imr_assist.evaluation.grounding import span_supports
 from imr_assist.layout.parser import parse_letter
-from imr_assist.reading import Document, read_document
+from imr_assist.reading import Document, clean, read_document
 from imr_assist.schema import ITEM_CONTRACT_FIELDS, Record
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -22,7 +24,10 @@ LETTERS = sorted((BUNDLED / "letters").glob("*.txt"))
 GOLD = BUNDLED / "gold"
 LAYOUTS = ROOT / "tests" / "fixtures" / "layouts"
 #: List fields whose order carries no meaning (reviewer_pages keep the letter's order).
-UNORDERED = ("denial_reasons", "claims_administrator_guidelines", "reviewer_guidelines")
+UNORDERED = ("claims_administrator_guidelines", "reviewer_guidelines")
+#: Judgement keys: scored by eval as F1 against gold (eval/thresholds.toml gates them); here
+#: each item must agree with gold on at least one reason and one finding.
+JUDGEMENT = ("denial_reasons", "findings")
 LETTER_FIELDS = ("format", "case_number", "utilization_review_date", "date_assigned", "decision_date")
 
 
@@ -47,10 +52,26 @@ def assert_matches_gold(record: Record, gold: dict, *, ordered: bool = True) -> 
     for gold_item in gold["items"]:
         item = by_request[gold_item["request"]]
         for key in ITEM_CONTRACT_FIELDS:
+            if key in JUDGEMENT:
+                continue
             if key in UNORDERED:
                 assert sorted(item[key]) == sorted(gold_item[key]), f"{gold_item['request']}: {key}"
             elif key in gold_item:
                 assert item[key] == gold_item[key], f"{gold_item['request']}: {key}"
+        assert_agrees_on_judgement(item, gold_item)
+
+
+def assert_agrees_on_judgement(item: dict, gold_item: dict) -> None:
+    """An upheld item shares a reason with gold and has one; a finding pairs with gold's."""
+    label = gold_item["request"]
+    if gold_item["decision"] == "upheld":
+        assert item["denial_reasons"], f"{label}: an upheld item always has a reason"
+        assert set(item["denial_reasons"]) & set(gold_item["denial_reasons"]), label
+    else:
+        assert item["denial_reasons"] == [], label
+    if gold_item.get("findings"):
+        pred = [f["text"] for f in item["findings"]]
+        assert pair_findings(gold_item["findings"], pred), f"{label}: no gold finding found"
 
 
 def assert_grounded(record: Record, text: str) -> int:
@@ -63,6 +84,10 @@ def assert_grounded(record: Record, text: str) -> int:
         assert span_supports(key, value, text, a, b), (key, value, text[a:b])
         checked += 1
     for item in record.items:
+        for finding in item.findings:
+            assert finding.span is not None, (item.request, finding.text)
+            assert clean(text[finding.span[0] : finding.span[1]]) == finding.text, (item.request, finding.text)
+            checked += 1
         for key, (a, b) in item.spans.items():
             assert 0 <= a < b <= len(text), (key, a, b)
             if key in ("item", "heading"):
@@ -210,10 +235,18 @@ def test_modified_request_split_into_parts() -> None:
 
 def test_missing_section_gives_partial_record_with_warnings() -> None:
     text = LETTERS[1].read_text()
+    a, b = text.index("MAXIMUS Federal Services sent"), text.index("CLINICAL CASE SUMMARY")
+    r = parse_letter(Document(text=text[:a] + text[b:]))
+    assert r.reviewer.specialties == [] and "reviewer credentials not found" in r.warnings
+    assert r.patient.age == 60 and len(r.items) == len(gold_for(LETTERS[1])["items"])
+
+
+def test_letter_cut_before_its_items_is_refused() -> None:
+    """Headings without a decided item are not a determination (issue 18): one clear reason."""
+    text = LETTERS[1].read_text()
     cut = text.index("IMR ISSUES, DECISIONS AND RATIONALES")
-    r = parse_letter(Document(text=text[:cut]))
-    assert r.items == [] and "no disputed items found" in r.warnings
-    assert r.patient.age == 60 and r.reviewer.specialties == ["Orthopedic Surgery"]
+    with pytest.raises(NotAnIMRLetter, match="no decided item"):
+        parse_letter(Document(text=text[:cut]))
 
 
 @pytest.mark.parametrize("stem", ["CM16-0248698", "CM17-0007142", "CM17-0002181"])
@@ -228,3 +261,49 @@ def test_corpus_pdf_matches_text_and_names_pages(stem: str) -> None:
     last = r.items[-1].spans["rationale"]
     assert doc.page_of(last[1] - 1) == len(doc.page_starts)
     assert_grounded(r, doc.text)
+
+
+@pytest.mark.parametrize("cut", range(1, len("MAXIMUS")))
+@pytest.mark.parametrize("path", LETTERS, ids=lambda p: p.stem)
+def test_reviewer_guidelines_under_a_broken_label(path: Path, cut: int) -> None:
+    """Text extraction splits words ("MAXIM US guideline:", "MAX IMUS"): any split of the
+    label's words still gives the reviewer's guidelines (issue 18, item 11)."""
+    text = path.read_text()
+    broken = text.replace("MAXIMUS guideline:", "MAXIMUS"[:cut] + " " + "MAXIMUS"[cut:] + " guide line:")
+    assert broken != text
+    got = [i.reviewer_guidelines for i in parse_letter(Document(text=broken)).items]
+    assert got == [g["reviewer_guidelines"] for g in gold_for(path)["items"]]
+
+
+def test_corpus_letter_with_a_broken_label_reads_like_its_pdf() -> None:
+    corpus = BUNDLED / "corpus"
+    txt = parse_letter(read_document(corpus / "txt" / "CM16-0249726.txt"))
+    pdf = parse_letter(read_document(corpus / "pdf" / "CM16-0249726.pdf"))
+    assert "MAXIM US guideline:" in read_document(corpus / "txt" / "CM16-0249726.txt").text
+    assert [i.reviewer_guidelines for i in txt.items] == [i.reviewer_guidelines for i in pdf.items] == [["MTUS", "ODG"]]
+    assert [i.claims_administrator_guidelines for i in txt.items] == [["ODG"]]
+
+
+@pytest.mark.parametrize(
+    ("summary", "sex"),
+    [
+        ("The injured worker is a female who sustained an industrial injury on 10-13-16.", "female"),
+        ("The injured worker, a male, was injured lifting boxes on 10-13-16.", "male"),
+        ("This 48-year-old individual was injured on 10-13-16. She is a right-handed woman.", "female"),
+        ("The applicant was injured on 10-13-16. This female claimant has neck pain.", "female"),
+        ("The claimant was injured on 10-13-16 when assaulted by a male employee.", None),
+        ("The injured worker is an employee of a female-owned business, injured on 10-13-16.", None),
+        ("The injured worker is a 53-year-old male-female, who sustained an injury on 10-13-16.", None),
+        ("The injured worker is a male/female who was injured on 10-13-16.", None),
+    ],
+)
+def test_sex_stated_apart_from_the_age(summary: str, sex: str | None) -> None:
+    text = LETTERS[1].read_text()
+    a = text.index("This is a 60-year old female")
+    b = text.index("\n", text.index("injured her right knee"))
+    letter = text[:a] + summary + text[b:]
+    r = parse_letter(Document(text=letter))
+    assert r.patient.sex == sex
+    if sex:
+        s, e = r.spans["patient.sex"]
+        assert span_supports("patient.sex", sex, letter, s, e)

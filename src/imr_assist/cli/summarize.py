@@ -14,7 +14,8 @@ from .common import err_console, fail
 if TYPE_CHECKING:  # drafting is imported when a drafting command runs, not at CLI start
     from ..drafting.build import DraftResult
 
-FORMATS = ("md", "txt", "html")
+FORMATS = ("md", "txt", "html", "json")
+LANGS = ("en", "es")
 
 
 def read_letter(letter: str):
@@ -49,6 +50,8 @@ def emit(result: DraftResult, output: Path | None) -> None:
         typer.echo(result.text, nl=False)
     failed = [c for c in result.checks if not c.ok]
     grade = f" · reading grade {result.grade:g} (Flesch–Kincaid)" if result.grade is not None else ""
+    if "fernandez_huerta" in result.readability:
+        grade = f" · reading ease {result.readability['fernandez_huerta']:g} (Fernández Huerta)"
     where = f" · written to {output}" if output is not None else ""
     if failed:
         for c in failed:
@@ -64,12 +67,16 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def summarize(
         letter: Annotated[str, typer.Argument(help="IMR letter: .txt or .pdf, or '-' for stdin")],
-        fmt: Annotated[str, typer.Option("--format", "-f", help="md | txt | html (self-contained)")] = "md",
+        fmt: Annotated[str, typer.Option("--format", "-f", help="md | txt | html (self-contained) | json (structured)")] = "md",  # noqa: E501
         output: Annotated[Path | None, typer.Option("--output", "-o", help="write the summary to this file")] = None,
+        lang: Annotated[str, typer.Option("--lang", "-l", help="en | es (Spanish)")] = "en",
     ) -> None:
         """Explain a letter in plain words: each item's decision, why, next steps, the 30-day deadline."""
         from ..drafting import render_summary
 
         fmt = check_format(fmt)
+        lang = lang.lower()
+        if lang not in LANGS:
+            raise fail(f"--lang {lang}: use one of {', '.join(LANGS)}")
         record, text = read_letter(letter)
-        emit(render_summary(record, text, fmt), output)
+        emit(render_summary(record, text, fmt, lang=lang), output)

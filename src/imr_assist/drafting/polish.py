@@ -176,7 +176,7 @@ def polish(
         sections=answer.sections, letter_source=LETTER_SOURCE,
     )  # fmt: skip
     title = f"DRAFT {draft.kind} (polished) — {letter_label(record)}"
-    polished = finish_draft(draft.kind, md, record, letter_text, item_numbers, fmt, title, draft.cited)
+    polished = finish_draft(draft.kind, md, record, letter_text, item_numbers, fmt, title, draft.cited, draft.doc)
     if not polished.ok:
         failed = "; ".join(f"{c.name}: {', '.join(c.problems)}" for c in polished.checks if not c.ok)
         return PolishOutcome(

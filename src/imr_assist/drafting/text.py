@@ -16,6 +16,10 @@ MONTHS = (
     "January", "February", "March", "April", "May", "June",
     "July", "August", "September", "October", "November", "December",
 )  # fmt: skip
+MONTHS_ES = (
+    "enero", "febrero", "marzo", "abril", "mayo", "junio",
+    "julio", "agosto", "septiembre", "octubre", "noviembre", "diciembre",
+)  # fmt: skip
 
 
 def split_sentences(text: str) -> list[str]:
@@ -41,6 +45,11 @@ def split_sentences(text: str) -> list[str]:
     return out
 
 
+def oneline(value: object) -> str:
+    """Collapse whitespace: letter text with line breaks must not break a heading or quote."""
+    return " ".join(str(value).split())
+
+
 def has_cue(sentence: str, cue_words: tuple[str, ...]) -> bool:
     """Does a cue occur at the start of a word ("recommend" matches "recommended", not "met" in "metabolic")?"""
     low = sentence.lower()
@@ -64,17 +73,34 @@ def parse_iso(value: str | None) -> date | None:
         return None
 
 
-def long_date(value: str | None) -> str:
-    """'2017-01-04' -> 'January 4, 2017'; 'YYYY-MM' -> 'January 2017'; keeps other text."""
+#: How each language writes a full date and a month: (months, "{month} {day}, {year}", "{month} {year}").
+_DATE_STYLES = {
+    "en": (MONTHS, "{month} {day}, {year}", "{month} {year}"),
+    "es": (MONTHS_ES, "{day} de {month} de {year}", "{month} de {year}"),
+}
+
+
+def _written_date(value: str | None, lang: str) -> str:
+    months, full, month_only = _DATE_STYLES[lang]
     if not value:
         return ""
     d = parse_iso(value)
     if d:
-        return f"{MONTHS[d.month - 1]} {d.day}, {d.year}"
+        return full.format(month=months[d.month - 1], day=d.day, year=d.year)
     m = re.fullmatch(r"(\d{4})-(\d{2})", value)
     if m:
-        return f"{MONTHS[int(m.group(2)) - 1]} {m.group(1)}"
+        return month_only.format(month=months[int(m.group(2)) - 1], year=m.group(1))
     return value
+
+
+def long_date(value: str | None) -> str:
+    """'2017-01-04' -> 'January 4, 2017'; 'YYYY-MM' -> 'January 2017'; keeps other text."""
+    return _written_date(value, "en")
+
+
+def long_date_es(value: str | None) -> str:
+    """'2017-01-04' -> '4 de enero de 2017'; 'YYYY-MM' -> 'enero de 2017'; keeps other text."""
+    return _written_date(value, "es")
 
 
 def plus_days(value: str | None, days: int) -> str | None:

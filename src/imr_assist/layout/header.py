@@ -8,7 +8,7 @@ from __future__ import annotations
 import bisect
 import re
 
-from .text import Region, date_span, find_dates, iter_dates, lower_pattern, parse_date_match, sentence_spans
+from .text import Region, date_span, find_dates, iter_dates, lower_pattern, one_of, parse_date_match, sentence_spans
 
 Found = tuple[object, tuple[int, int] | None]
 
@@ -110,30 +110,62 @@ _SEX_WORDS = {
     "male": "male", "man": "male", "gentleman": "male", "boy": "male",
     "female": "female", "woman": "female", "lady": "female", "girl": "female",
 }  # fmt: skip
-_SEX = re.compile(r"\b(male|female|man|woman|gentleman|lady)\b")
+_SEX_NAMES = "male|female|man|woman|gentleman|lady"
+_SEX = re.compile(rf"\b({_SEX_NAMES})\b")
+#: Who a case summary describes, and the words that may stand between "is a" and the sex
+#: word ("is a right-handed female") - not a preposition or "and", which start another
+#: phrase ("is an employee of a female-owned business").
+_SUBJECTS = ("injured worker", "injured employee", "patient", "claimant", "applicant", "employee", "individual",
+             "worker", "iw", "she", "he")  # fmt: skip
+_MODIFIER = r"(?:(?!(?:of|for|with|to|at|by|in|from|and)\b)[a-z][a-z-]*\s+)"
+#: Sex stated apart from the age: "the injured worker is a female", "the patient, a
+#: female,", "this female patient" (not "a male employee": someone else), "gender: male".
+#: Every alternative opens with a literal word so `re` can skip ahead.
+_SEX_STATED = one_of(
+    [rf"\b{s}(?:,?\s+(?:is|was)|\s*,)\s+an?\s+{_MODIFIER}{{0,3}}(?:{_SEX_NAMES})\b" for s in _SUBJECTS]
+    + [rf"\b{a}\s+{_MODIFIER}{{0,2}}(?:male|female)\s+(?:{'|'.join(_SUBJECTS[:5])}|individual)\b"
+       for a in ("this", "the", r"is\s+an?")]
+    + [r"\b(?:sex|gender)\s*:\s*(?:male|female)\b"]
+)
 
 
 def patient_age_sex(region: Region) -> tuple[Found, Found]:
     """Age and sex from the first '53-year-old male' style phrase.
 
-    Sex is taken only from a word right after the age phrase; when both a male and a
-    female word appear there ("male-female"), the letter does not make it clear: None.
+    Sex is taken from a word right after the age phrase; when both a male and a female
+    word appear there ("male-female"), the letter does not make it clear: None. With no
+    sex word there, from the first phrase that states it apart from the age ("The injured
+    worker is a female", "this female patient"), under the same rule.
     """
     s = region.low
     m = _AGE.search(s)
-    if not m:
-        return (None, None), (None, None)
-    g = "age" if m.group("age") else ("age2" if m.group("age2") else "age3")
-    age = int(m.group(g))
-    age_found: Found = (age, region.span(m.start(), m.end())) if 0 < age < 120 else (None, None)
-    window = s[m.end() : m.end() + 40]
-    window = re.split(r"[.,;]| who | with | that ", window)[0]
-    words = [(w.group(1), w) for w in _SEX.finditer(window)]
-    sexes = {_SEX_WORDS[w] for w, _ in words}
-    if len(sexes) == 1:
-        w = words[0][1]
-        return age_found, (sexes.pop(), region.span(m.end() + w.start(), m.end() + w.end()))
-    return age_found, (None, None)
+    age_found: Found = (None, None)
+    if m:
+        g = "age" if m.group("age") else ("age2" if m.group("age2") else "age3")
+        age = int(m.group(g))
+        age_found = (age, region.span(m.start(), m.end())) if 0 < age < 120 else (None, None)
+        words = _sex_words(s, m.end())
+        if words:
+            return age_found, _one_sex(region, words)
+    stated = _SEX_STATED.search(s)
+    if stated is None:
+        return age_found, (None, None)
+    first = _SEX.search(s, stated.start(), stated.end())
+    return age_found, _one_sex(region, _sex_words(s, first.start() if first else stated.end()))
+
+
+def _sex_words(s: str, at: int) -> list[re.Match[str]]:
+    """The sex words in the phrase that starts at `at` (up to punctuation or a clause)."""
+    phrase = re.split(r"[.,;]| who | with | that ", s[at : at + 40])[0]
+    return list(_SEX.finditer(s, at, at + len(phrase)))
+
+
+def _one_sex(region: Region, words: list[re.Match[str]]) -> Found:
+    """The sex the words name, spanning the first; None when none or when they disagree."""
+    sexes = {_SEX_WORDS[w.group(1)] for w in words}
+    if len(sexes) != 1:
+        return None, None
+    return sexes.pop(), region.span(words[0].start(1), words[0].end(1))
 
 
 def date_from_sentence(region: Region, keyword: re.Pattern[str]) -> Found:

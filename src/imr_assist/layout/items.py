@@ -16,7 +16,16 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from .text import Region, loose, lower_keeping_offsets, lowered, one_of, sentence_spans
+from .text import (
+    Region,
+    loose,
+    lower_keeping_offsets,
+    lowered,
+    one_of,
+    search_squeezed,
+    sentence_spans,
+    squeezed_pattern,
+)
 
 Span = tuple[int, int]
 
@@ -65,14 +74,14 @@ def strip_noise(s: str, repl: str | Callable[[re.Match[str]], str] = "") -> str:
 
 
 _PREFIX = re.compile(r"^\s*(?:Associated\s+Surgical\s+Services?|Associated\s+Services?)\s*:\s*", re.IGNORECASE)
-_LABELS = {
-    "ca": loose(
+_LABEL_PATTERNS = {
+    "ca": (
         r"Claims\s+Administrator\s+guidelines?\s*:"
         r"|Medical Treatment Guidelines?\(?s?\)? Relied Upon by the Claims Administrator\s*:?"
         r"|The Claims Administrator (?=based (?:its|their|his|her|his/her) decision)"
         r"|The Claims Administrator (?=did not (?:cite|base))"
     ),
-    "rev": loose(
+    "rev": (
         r"MAXIMUS\s+guidelines?\s*:"
         r"|Medical Treatment Guidelines?\(?s?\)? Relied Upon by the"
         r" (?:Expert|Physician|Professional) Reviewer\s*:?"
@@ -80,7 +89,7 @@ _LABELS = {
         r"|The (?:Expert|Physician|Professional|Medical) Reviewer"
         r" (?=(?:did not (?:cite|base)|found that the guideline))"
     ),
-    "rat": loose(
+    "rat": (
         r"Decision\s+rationale\s*:"
         r"|The (?:Expert|Physician|Professional|Medical) Reviewer'?s decision rationale\s*:"
         r"|Rationale for the Decision\s*:"
@@ -88,6 +97,9 @@ _LABELS = {
         r"MEDICALLY NECESSARY\s*:?"
     ),
 }
+_LABELS = {key: loose(p) for key, p in _LABEL_PATTERNS.items()}
+#: The same labels with words that text extraction broke ("MAXIM US guideline:").
+_BROKEN_LABELS = {key: squeezed_pattern(p) for key, p in _LABEL_PATTERNS.items()}
 
 
 def label_spans(region: Region, block: Span) -> dict[str, Span | None]:
@@ -98,8 +110,9 @@ def label_spans(region: Region, block: Span) -> dict[str, Span | None]:
     found: list[tuple[int, int, str]] = []
     for key, pattern in _LABELS.items():
         m = pattern.search(low, *block)
-        if m:
-            found.append((m.start(), m.end(), key))
+        at = (m.start(), m.end()) if m else search_squeezed(_BROKEN_LABELS[key], text, *block)
+        if at:
+            found.append((*at, key))
     found.sort()
     out: dict[str, Span | None] = {"ca": None, "rev": None, "rat": None}
     for i, (_a, b, key) in enumerate(found):

@@ -13,7 +13,7 @@ from ..reading import Document, clean
 from ..schema import Finding, Item, Patient, ReasonEvidence, Record, Reviewer
 from . import header as hdr
 from .classify import classify_request
-from .detect import detect_format
+from .detect import detect_format, require_decisions
 from .guidelines import cited_pages, guideline_sources
 from .items import SEGMENTERS, ItemBlock, strip_noise
 from .quantity import find_quantity, find_refills
@@ -45,7 +45,8 @@ _SAME_AS_CA = re.compile(
 
 
 def parse_letter(doc: Document) -> Record:
-    """Extract one letter. Raises `NotAnIMRLetter` when the text is not an IMR letter."""
+    """Extract one letter. Raises `NotAnIMRLetter` when the text is not an IMR letter:
+    no determination headings, or no decided item (see `detect`)."""
     text = doc.text
     fmt = detect_format(text)
     warnings: list[str] = []
@@ -94,9 +95,8 @@ def parse_letter(doc: Document) -> Record:
         warnings.append("reviewer credentials not found")
 
     blocks = _segment(text, fmt, items_at)
+    require_decisions(blocks)
     items = [_item(text, b, warnings) for b in blocks]
-    if not items:
-        warnings.append("no disputed items found")
     if not summary_m:
         warnings.append("no clinical case summary section found")
 

@@ -65,10 +65,14 @@ class Reading:
     #: Case clauses read from conclusions' lead-ins ("Given that X, ..."): reasons are read
     #: from them too, though they are findings only when they speak about the case.
     lead_ins: tuple[Span, ...]
+    #: Per part, which rule patterns can match it (one scan of the rationale, `gate.py`).
+    plans: tuple[Plan, ...] = ()
 
 
 #: Cue families tried sentence by sentence (lists of patterns in data/rationale.json).
-_FAMILIES = ("conclusion", "background", "case_strong", "case_weak", "guideline_override", "guideline_strong", "not_finding")
+_FAMILIES = (
+    "conclusion", "background", "case_strong", "case_weak", "guideline_override", "guideline_strong", "not_finding"
+)
 
 
 @dataclass(frozen=True)
@@ -83,13 +87,21 @@ class _Cues:
     fact_that: re.Pattern[str]
     lead_in_end: re.Pattern[str]
     has_verb: re.Pattern[str]
+    #: words that end with a period without ending the sentence ("Dr.", "vs."), lower
+    #: case without the dot; words with an inner dot ("e.g.", "C.C.R.") and initials are
+    #: recognised apart
+    abbreviations: frozenset[str]
 
 
 @lru_cache(maxsize=1)
 def cues() -> _Cues:
+    """The cue patterns, compiled once. The gate also holds the denial-reason phrases, so one
+    scan of a rationale serves the reader and the reason rules (`Reading.plans`)."""
+    from .reasons import rules  # the reason rules read this module's Reading
+
     data = json.loads((DATA_DIR / "rationale.json").read_text())
     return _Cues(
-        gate=Gate({name: data[name] for name in _FAMILIES}),
+        gate=Gate({**{name: data[name] for name in _FAMILIES}, **rules().families}),
         lead_in=re.compile(data["conclusion_lead_in"]),
         lead_markers=re.compile(data["lead_markers"]),
         attribution=re.compile(data["attribution"]),
@@ -99,17 +111,12 @@ def cues() -> _Cues:
         fact_that=re.compile(data["fact_that"]),
         lead_in_end=re.compile(data["lead_in_end"]),
         has_verb=re.compile(data["clause_has_verb"]),
+        abbreviations=frozenset(data["abbreviations"]),
     )
 
 
 # ------------------------------------------------------------------ sentences
 
-#: Words that end with a period without ending the sentence (compared lower-case, dots
-#: stripped). Words with an inner dot ("e.g", "C.C.R", "U.S") and single initials are
-#: handled apart.
-_ABBREVIATIONS = frozenset(
-    "dr drs mr mrs ms vs v no nos approx st jr sr inc fig figs sec secs ch pp vol al cf ed eds dept".split()
-)
 #: A sentence end: punctuation, closing quotes/brackets, space, then a capital, digit or
 #: opening quote (a lower-case word after "10mg." continues the sentence).
 _SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*\s+(?=[\"“(\[]?[A-Z0-9])")
@@ -164,7 +171,7 @@ def _is_abbreviation(text: str, start: int, dot: int) -> bool:
         return True  # e.g., i.e., C.C.R., U.S.
     if len(word) == 1 and word.isupper():
         return True  # an initial: "J. Smith"
-    return word.lower() in _ABBREVIATIONS
+    return word.lower() in cues().abbreviations
 
 
 def _parts(text: str, s: int, e: int) -> list[Span]:
@@ -190,13 +197,14 @@ def classify(low: str, quoted: bool = False, plan: Plan | None = None) -> Kind:
 
     if has("conclusion"):
         return "conclusion"
+    strong = has("case_strong")
+    if not strong and (quoted or not has("case_weak")):
+        return "guideline"  # no word about this case (background needs one too)
     if has("background"):
         return "background"
     if has("guideline_strong"):
         return "guideline"
-    if has("case_strong"):
-        return "finding"
-    if not quoted and has("case_weak") and not has("guideline_override"):
+    if strong or not has("guideline_override"):
         return "finding"
     return "guideline"
 
@@ -272,7 +280,10 @@ def _clauses(text: str, low: str, s: int, e: int, plan: Plan) -> list[Span]:
     return clauses
 
 
-_LEAD_IN_JOINS = re.compile(r",\s+(?:and\s+)?(?:as|since|because|given(?: that)?|noting that|with|by|based on)\s+|,\s+and\s+")
+#: Where one lead-in clause ends and the next begins: ", and as", ", given that", ", and".
+_LEAD_IN_JOINS = re.compile(
+    r",\s+(?:and\s+)?(?:as|since|because|given(?: that)?|noting that|with|by|based on)\s+|,\s+and\s+"
+)
 
 
 def _lead_in_clauses(text: str, low: str, s: int, e: int, plan: Plan, verdict: bool = True) -> list[Span]:
@@ -306,7 +317,9 @@ def _lead_in_clauses(text: str, low: str, s: int, e: int, plan: Plan, verdict: b
 
 
 def _speaks_of_case(low: str, plan: Plan) -> bool:
-    return bool(plan.search("case_strong", low) or plan.search("case_weak", low) or low.startswith(("lack of", "no ")))
+    return bool(
+        plan.search("case_strong", low) or plan.search("case_weak", low) or low.startswith(("lack of", "no "))
+    )
 
 
 def read_rationale(text: str) -> Reading:
@@ -318,8 +331,8 @@ def read_rationale(text: str) -> Reading:
     parts: list[Part] = []
     findings: list[Span] = []
     lead_ins: list[Span] = []
-    for (s, e), quoted, words in zip(spans, flags, gate.present(low, spans), strict=True):
-        plan = gate.plan(words)
+    plans = [gate.plan(words) for words in gate.present(low, spans)]
+    for (s, e), quoted, plan in zip(spans, flags, plans, strict=True):
         kind = classify(low[s:e], quoted, plan)
         parts.append(Part(s, e, kind, quoted))
         if kind == "finding":
@@ -329,4 +342,4 @@ def read_rationale(text: str) -> Reading:
                 lead_ins.append((a, b))
                 if _speaks_of_case(low[a:b], plan) and "medically necessary" not in low[a:b]:
                     findings.append((a, b))
-    return Reading(text, low, tuple(parts), tuple(findings), tuple(lead_ins))
+    return Reading(text, low, tuple(parts), tuple(findings), tuple(lead_ins), tuple(plans))

@@ -31,7 +31,7 @@ from functools import lru_cache
 
 from ..assets import DATA_DIR
 from ..schema import DENIAL_REASONS, FIXES
-from .gate import Gate, Plan, flatten
+from .gate import Plan, flatten
 from .rationale import Reading, Span
 from .scope import ItemScope, item_scope, mentions, object_after, subject_before
 
@@ -63,7 +63,9 @@ def reason_fixes() -> dict[str, str]:
     return fixes
 
 
-def explain_denial(reading: Reading, request: str, generic_name: str | None, drug_class: str | None) -> list[FoundReason]:
+def explain_denial(
+    reading: Reading, request: str, generic_name: str | None, drug_class: str | None
+) -> list[FoundReason]:
     """Every upheld item leaves with a reason: the rules' reasons, or `other` with the
     reviewer's first finding (or the last case sentence) as its evidence."""
     compound = drug_class == "compounded_topical" or "/" in (generic_name or "") or "compound" in request.lower()
@@ -77,15 +79,19 @@ def explain_denial(reading: Reading, request: str, generic_name: str | None, dru
 
 
 @dataclass(frozen=True)
-class _Rules:
-    gate: Gate
+class ReasonRules:
+    """The phrase families of `data/denial_reasons.json`, named for the rationale gate
+    ("case:<code>", "guideline:<code>", "conditional:<code>", "flat", "skip", "component",
+    "other"), and the codes in the order they are tried."""
+
+    families: dict[str, list[str]]
     case: tuple[str, ...]
     guideline: tuple[str, ...]
     conditional: tuple[str, ...]
 
 
 @lru_cache(maxsize=1)
-def rules() -> _Rules:
+def rules() -> ReasonRules:
     data = json.loads((DATA_DIR / "denial_reasons.json").read_text())
     conditional = dict(data["not_recommended"]["conditional"])
     skip = conditional.pop("skip")
@@ -101,20 +107,18 @@ def rules() -> _Rules:
         "component": data["component"],
         "other": data["other"],
     }
-    return _Rules(Gate(families), tuple(data["case"]), tuple(data["guideline"]), tuple(conditional))
+    return ReasonRules(families, tuple(data["case"]), tuple(data["guideline"]), tuple(conditional))
 
 
 def denial_reasons(reading: Reading, scope: ItemScope, compound: bool) -> list[FoundReason]:
     """The reasons of an upheld item, in taxonomy order, each with its first evidence."""
     r = rules()
-    gate, low = r.gate, reading.low
-    spans = [(p.start, p.end) for p in reading.parts]
-    present = gate.present(low, spans)
+    low = reading.low
     found: dict[str, Span] = {}
     case_spans: list[Span] = []
     component_parts: list[Span] = []
-    for part, (s, e), words in zip(reading.parts, spans, present, strict=True):
-        plan = gate.plan(words)
+    for part, plan in zip(reading.parts, reading.plans, strict=True):
+        s, e = part.start, part.end
         if part.kind in ("finding", "conclusion"):
             case_spans.append((s, e))
             for code in r.case:
@@ -135,8 +139,11 @@ def denial_reasons(reading: Reading, scope: ItemScope, compound: bool) -> list[F
                 found.setdefault(code, (s, e))
         for code in _not_recommended(low, s, e, plan, scope):
             found.setdefault(code, (s, e))
-    if component_parts and found.get("not_recommended_by_guideline", case_spans[0] if case_spans else None) not in case_spans:
-        found.pop("not_recommended_by_guideline", None)
+    # A compound denied for one ingredient is not also flatly "not recommended" (unless the
+    # reviewer said so about this case).
+    flat = found.get("not_recommended_by_guideline")
+    if component_parts and flat is not None and flat not in case_spans:
+        del found["not_recommended_by_guideline"]
     return [FoundReason(code, found[code]) for code in DENIAL_REASONS if code in found]
 
 
@@ -145,10 +152,8 @@ def _not_recommended(low: str, s: int, e: int, plan: Plan, scope: ItemScope) -> 
     r = rules()
     codes: list[str] = []
     for m in plan.finditer("flat", low, s, e):
-        if _ACTIVE_VERB.match(m.group(0)):  # "does not recommend X": X follows
-            subject = object_after(low, m.end(), e)
-        else:
-            subject = subject_before(low, s, m.start())
+        active = _ACTIVE_VERB.match(m.group(0))  # "does not recommend X": X follows
+        subject = object_after(low, m.end(), e) if active else subject_before(low, s, m.start())
         if not scope.covers(subject):
             continue
         if plan.search("skip", low, s, e):

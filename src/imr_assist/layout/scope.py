@@ -19,15 +19,6 @@ from functools import lru_cache
 from ..assets import DATA_DIR
 from .tables import drug_table, trie_pattern
 
-#: Words of a request that say nothing about which treatment it is.
-_FILLER = frozenset(
-    "the and with for per of to in on at by or a an as x qty quantity unknown unspecified retrospective "
-    "prospective request requested dos date service times time week weeks weekly month months day days "
-    "daily visit visits session sessions right left bilateral both one two three four five six seven eight "
-    "nine ten twelve refill refills tablet tablets tab tabs capsule capsules mg mcg ml gm grams units unit "
-    "purchase rental rent use new additional continued ongoing associated surgical services service "
-    "initial trial follow up".split()
-)
 _WORD = re.compile(r"[a-z][a-z-]{2,}")
 
 
@@ -38,6 +29,8 @@ class Vocabulary:
     pattern: re.Pattern[str]
     #: name -> keys ("group:mri", "drug:naproxen", "class:nsaid")
     meaning: dict[str, frozenset[str]]
+    #: request words that say nothing about which treatment it is
+    filler: frozenset[str]
 
 
 @lru_cache(maxsize=1)
@@ -56,7 +49,7 @@ def vocabulary() -> Vocabulary:
         keys.update(f"drug:{g}" for g in drug.generic.split("/"))
         keys.add(f"class:{drug.drug_class}")
     pattern = re.compile(trie_pattern(meaning, word_start=True, space=r"[\s-]+") + r"(?![a-z])")
-    return Vocabulary(pattern, {k: frozenset(v) for k, v in meaning.items()})
+    return Vocabulary(pattern, {k: frozenset(v) for k, v in meaning.items()}, frozenset(data["filler_words"]))
 
 
 def mentions(low: str) -> frozenset[str]:
@@ -96,7 +89,8 @@ def item_scope(request: str, generic_name: str | None, drug_class: str | None) -
         keys.add(f"class:{drug_class}")
         if drug_class in ("compounded_topical", "topical_analgesic"):
             keys.add("class:topical_analgesic")
-    words = frozenset(w for w in _WORD.findall(low) if w not in _FILLER)
+    filler = vocabulary().filler
+    words = frozenset(w for w in _WORD.findall(low) if w not in filler)
     return ItemScope(frozenset(keys), words)
 
 

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from ..assets import DATA_DIR
-from .required_words import requirements
 from .text import any_of
 
 
@@ -71,58 +70,3 @@ def category_rules() -> list[tuple[str, list[re.Pattern[str]]]]:
     """Per category, in order: patterns for the lower-cased request, one matching is enough."""
     data = json.loads((DATA_DIR / "categories.json").read_text())
     return [(cat, any_of(pats)) for cat, pats in data["rules"]]
-
-
-@dataclass(frozen=True)
-class ReasonRules:
-    """The denial-reason phrase rules, compiled (see data/denial_reasons.json)."""
-
-    reasons: tuple[str, ...]
-    #: Per reason, its patterns for the lower-cased rationale, tried one by one: separate
-    #: patterns keep `re`'s scan for each one's first characters (5x faster here than one
-    #: IGNORECASE alternation).
-    patterns: tuple[tuple[re.Pattern[str], ...], ...]
-    #: Per reason and pattern, the trigger words one of which a sentence must hold for the
-    #: pattern to match there (None: no such set). Every match of the pattern holds one of
-    #: a few words (`required_words`), and each of those holds a trigger word; a sentence
-    #: with none of these is skipped without a search.
-    pattern_needs: tuple[tuple[frozenset[str] | None, ...], ...]
-    #: Every reason's trigger words in one trie regex: one scan of the rationale finds the
-    #: sentences worth trying each reason's patterns on.
-    trigger_scan: re.Pattern[str]
-    #: Matched trigger -> the trigger words it holds, itself included ('failed' holds
-    #: 'fail'). The scan does not report a trigger that overlaps a match before it
-    #: ('relief' + 'efficacy' glued as 'reliefficacy'); words in letters are not glued so.
-    trigger_inside: dict[str, frozenset[str]]
-    #: Trigger word -> indexes of the reasons it triggers.
-    trigger_reasons: dict[str, tuple[int, ...]]
-
-
-@lru_cache(maxsize=1)
-def reason_rules() -> ReasonRules:
-    data = json.loads((DATA_DIR / "denial_reasons.json").read_text())
-    reasons = tuple(data["reasons"])
-    by_trigger: dict[str, set[int]] = {}
-    for i, reason in enumerate(reasons):
-        for trigger in data["triggers"][reason]:
-            by_trigger.setdefault(trigger.lower(), set()).add(i)
-    patterns = tuple(tuple(re.compile(p.lower()) for p in data["reasons"][r]) for r in reasons)
-    return ReasonRules(
-        reasons=reasons,
-        patterns=patterns,
-        pattern_needs=tuple(tuple(_needs(p.pattern, by_trigger) for p in ps) for ps in patterns),
-        trigger_scan=re.compile(trie_pattern(by_trigger)),
-        trigger_inside={t: frozenset(u for u in by_trigger if u in t) for t in by_trigger},
-        trigger_reasons={t: tuple(sorted(ids)) for t, ids in by_trigger.items()},
-    )
-
-
-def _needs(pattern: str, triggers: Iterable[str]) -> frozenset[str] | None:
-    """The smallest set of trigger words one of which every match of `pattern` holds."""
-    best: frozenset[str] | None = None
-    for words in requirements(pattern):
-        inside = [frozenset(t for t in triggers if t in word) for word in words]
-        if all(inside):
-            needs = frozenset().union(*inside)
-            best = needs if best is None or len(needs) < len(best) else best
-    return best

@@ -13,12 +13,13 @@ whole letters 3-5x faster. Values are then read from the original-case text by o
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
 
-from ..reading import CleanView, clean_view, last_letter_memo
+from ..reading import CleanView, clean_view, last_letter_memo, nonspace_positions
 
 
 @dataclass
@@ -121,6 +122,71 @@ def loose(pattern: str) -> re.Pattern[str]:
     lower-casing, and each literal space matches any run of whitespace (doubled spaces,
     headings broken across lines)."""
     return lower_pattern(pattern.replace(" ", r"\s+"))
+
+
+@last_letter_memo
+def squeezed(text: str) -> str:
+    """The whole letter lower-cased with every whitespace character removed, computed once
+    per letter: its k-th character is the letter's k-th non-space one (`nonspace_positions`).
+
+    Text extraction breaks words as well as lines ("MAXIM US guideline:", "DETERMINA TION");
+    a heading with its spaces removed still reads the same in this string.
+    """
+    return "".join(lowered(text).split())
+
+
+_SPACE_TOKENS = re.compile(r"\\s[+*?]|[ ]")
+
+
+def squeezed_pattern(pattern: str) -> re.Pattern[str]:
+    """A heading `pattern` (as written for `loose`) for `squeezed` text: lower-cased, with its
+    spaces and whitespace classes (\\s+, \\s*, \\s?) dropped, so any word of it may be broken."""
+    return re.compile(_SPACE_TOKENS.sub("", lowercase_regex(pattern)))
+
+
+def search_squeezed(
+    pattern: re.Pattern[str], text: str, start: int = 0, end: int | None = None
+) -> tuple[int, int] | None:
+    """The first match of a `squeezed_pattern` in `text[start:end]` that is whole words,
+    as an original `[start, end)` span; None when there is none.
+
+    Rules search the lower-cased letter first and come here for what that misses
+    (headings that text extraction broke).
+    """
+    flat, pos = squeezed(text), nonspace_positions(text)
+    a = bisect.bisect_left(pos, start)
+    b = len(pos) if end is None else bisect.bisect_left(pos, end)
+    m = pattern.search(flat, a, b)
+    while m and m.end() > m.start():
+        span = _whole_words(text, pos, m.start(), m.end())
+        if span:
+            return span
+        m = pattern.search(flat, m.start() + 1, b)
+    return None
+
+
+def find_squeezed(literal: str, text: str) -> tuple[int, int] | None:
+    """`search_squeezed` for a fixed lower-case string without spaces (`str.find` is several
+    times faster than a regex over a whole letter)."""
+    flat = squeezed(text)
+    i = flat.find(literal)
+    while i >= 0:
+        span = _whole_words(text, nonspace_positions(text), i, i + len(literal))
+        if span:
+            return span
+        i = flat.find(literal, i + 1)
+    return None
+
+
+def _whole_words(text: str, pos: memoryview, a: int, b: int) -> tuple[int, int] | None:
+    """Squeezed `[a, b)` as an original span, unless it starts or ends inside a word of the
+    letter ("medical professional reviewed" holds no "medical professional review")."""
+    first, last = pos[a], pos[b - 1]
+    if text[first].isalnum() and first > 0 and text[first - 1].isalnum():
+        return None
+    if text[last].isalnum() and last + 1 < len(text) and text[last + 1].isalnum():
+        return None
+    return first, last + 1
 
 
 _ABBREVIATIONS = {"dr", "vs", "mr", "mrs", "ms", "no", "approx", "st", "jr", "sr", "inc", "etc", "e.g", "i.e"}
