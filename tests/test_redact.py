@@ -254,3 +254,16 @@ def test_mask_other_strings_with_the_same_placeholders() -> None:
     assert new != ph["Priya Natarajan"] and r.restore(new) == "Lee Wong"
     assert r.restore(heading) == "Consultation with Dr. Priya Natarajan and Dr. Lee Wong: Upheld"
     assert r.restore(r.text) == r.original
+
+
+def test_surnames_that_are_clinical_words_or_acronyms_are_masked_after_a_title() -> None:
+    """"Walker" and "Bath" are treatment words, "Le" and "Do" acronyms (lower extremity,
+    osteopath): after a title they are names; the drug, the acronym in capitals and the
+    lower-case treatment word are kept."""
+    text = ("Mr. Le was seen. Dr. Walker noted LE weakness; Mrs. Do called. Per Dr. Smith's Norco 10/325 note, "
+            "Ms. Bath used a walker and TENS. Mr. Vu and Ms. Ha Nguyen agreed.")  # fmt: skip
+    masked = redact_text(text).text
+    for name in ("Le was", "Walker", "Do called", "Smith", "Bath", "Vu", "Ha Nguyen"):
+        assert name not in masked, (name, masked)
+    for kept in ("Norco 10/325", "LE weakness", "a walker and TENS", "Mr. [", "Dr. ["):
+        assert kept in masked, (kept, masked)

@@ -10,8 +10,7 @@ What is learned: values after a party or number label (at a line start or after 
 gap, as headers lay them out), a salutation's name, the lines of an address block (up to
 three lines above a city-state-ZIP line) and of a cc list. A learned value is matched as a
 whole and word by word; a word that is also a common English word is matched only when
-it is a labelled person's ("Employee: Rose Young") and capitalised, a drug or treatment
-word never (an employer "Norco
+it is a labelled person's ("Employee: Rose Young") and capitalised, a drug name never (an employer "Norco
 Industries" does not mask the drug). Numbers match whatever separators they are written with.
 """
 
@@ -22,7 +21,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from .patterns import NOT_NAMES
-from .vocabulary import fold, is_clinical, is_known
+from .vocabulary import fold, is_drug, is_known
 
 _PARTY_LABELS = {
     "NAME": (
@@ -118,7 +117,7 @@ class LetterIdentifiers:
                 if len(words) > 1:
                     add(v.kind, r"(?<!\w)" + r"[\s,.]+".join(map(re.escape, words)) + r"(?!\w)", False)
                 for original, w in zip(_WORD.findall(v.value), words, strict=True):
-                    if len(w) < 2 or w in _ORG_WORDS or w in NOT_NAMES or is_clinical(w):
+                    if len(w) < 2 or w in _ORG_WORDS or w in NOT_NAMES or is_drug(w):
                         continue
                     if is_known(w) and not (v.person and original[:1].isupper()):
                         continue  # a common word: only a labelled person's, and only capitalised

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 
-from .vocabulary import eponym_cues, eponyms, fold, is_clinical, is_known, kept_words
+from .vocabulary import eponym_cues, eponyms, fold, is_acronym, is_drug, is_known
 
 #: a word: letters, with inner apostrophes and hyphens ("O'Brien", "Gonzalez-Ruiz")
 TOKEN = re.compile(r"[^\W\d_](?:[^\W\d_]|['’](?=[^\W\d_])|-(?=[^\W\d_]))*")
@@ -41,10 +41,10 @@ NAME, WORD, FIXED = "name", "word", "fixed"
 
 def _kind(stem: str, cues: tuple[str | None, str | None], lowercase_words: frozenset[str]) -> str | None:
     """What a capitalised token is: a NAME, a WORD that may belong to a name beside it, or
-    FIXED (clinical or a kept acronym/place: never masked, never part of a name)."""
+    FIXED (a drug name or an acronym in capitals: never masked, never part of a name)."""
     folded = fold(stem)
     parts = folded.split("-")
-    if is_clinical(folded) or folded in kept_words() or any(is_clinical(p) for p in parts if len(p) > 2):
+    if is_drug(folded) or any(is_drug(p) for p in parts) or is_acronym(stem):
         return FIXED
     if folded in eponyms():
         return FIXED if any(c is not None and fold(c) in eponym_cues() for c in cues) else NAME

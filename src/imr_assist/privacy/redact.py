@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from .letter_ids import LetterIdentifiers
 from .names import TOKEN, lowercase_words, name_spans
 from .patterns import DATE_ONLY, NOT_NAMES, RULES
-from .vocabulary import fold, is_clinical, kept_words
+from .vocabulary import fold, is_acronym, is_drug
 
 KINDS = ("NAME", "ORG", "CASE", "ID", "PHONE", "EMAIL", "ADDRESS", "DOB", "SSN")
 _PLACEHOLDER = re.compile(r"\[(?:" + "|".join(KINDS) + r")_\d+\]")
@@ -179,9 +179,9 @@ def find(text: str, profile: Profile) -> list[tuple[int, int, str]]:
 
 
 def _trim_name(text: str, start: int, end: int) -> int:
-    """Where a name found after a title or label really ends: before a drug, test or
-    treatment word or a kept acronym ("Dr. Smith's Norco" -> "Smith"), before a
-    possessive; nothing when it starts with a word that is not a name ("Dr. Reviewer")."""
+    """Where a name found after a title or label really ends: before a drug name or an
+    acronym in capitals ("Dr. Smith's Norco" -> "Smith"), before a possessive; nothing
+    when it starts with a word that is not a name ("Dr. Reviewer")."""
     last = start
     for i, m in enumerate(TOKEN.finditer(text, start, end)):
         word = m.group(0)
@@ -189,7 +189,7 @@ def _trim_name(text: str, start: int, end: int) -> int:
         folded = fold(stem)
         if i == 0 and folded in NOT_NAMES:
             return start
-        if is_clinical(folded) or (folded in kept_words() and len(stem) > 1) or not stem[:1].isupper():
+        if is_drug(folded) or is_acronym(stem) or not stem[:1].isupper():
             break
         last = m.start() + len(stem)
         if stem != word:

@@ -5,8 +5,10 @@ misspelt names real letters carry, and NER models need weights this tool cannot 
 but the words a reviewer writes about a treatment are few and known. So a capitalised
 token that is not a common English word (`data/english_words.txt`, from SCOWL), not a drug,
 test or treatment name (`data/drugs.json`, `treatment_terms.json`, `categories.json`) and
-not in `data/deid_keep.json` (acronyms, clinical words, eponyms before "test"/"sign",
-states, months) is treated as a name (`privacy.names`).
+not in `data/deid_keep.json` (acronyms written in capitals, clinical words, eponyms beside
+"test"/"sign", states, months) is treated as a name (`privacy.names`). Only drug names are
+never part of a name; a treatment word that is also a surname ("Walker") is masked after a
+title or beside another name.
 
 Comparisons are on folded words: lower case, accents removed ("Gutiérrez" = "gutierrez",
 "Nguyễn" = "nguyen", "Đặng" = "dang"), so one spelling of a value masks every other.
@@ -78,14 +80,21 @@ def _pattern_words(patterns: list[str]) -> set[str]:
 
 
 @cache
-def clinical_words() -> frozenset[str]:
-    """Drug, test and treatment names (every word of them) and the clinical keep-list."""
+def drug_words() -> frozenset[str]:
+    """Every word of every drug name, brand or generic (`data/drugs.json`)."""
     drugs = json.loads((DATA_DIR / "drugs.json").read_text(encoding="utf-8"))
-    terms = json.loads((DATA_DIR / "treatment_terms.json").read_text(encoding="utf-8"))
-    categories = json.loads((DATA_DIR / "categories.json").read_text(encoding="utf-8"))
     words: set[str] = set()
     for d in drugs["drugs"]:
         words |= _words_of([d["generic"], *d.get("names", [])])
+    return frozenset(w for w in words if len(w) >= 3)
+
+
+@cache
+def clinical_words() -> frozenset[str]:
+    """Drug, test and treatment names (every word of them) and the clinical keep-list."""
+    terms = json.loads((DATA_DIR / "treatment_terms.json").read_text(encoding="utf-8"))
+    categories = json.loads((DATA_DIR / "categories.json").read_text(encoding="utf-8"))
+    words: set[str] = set(drug_words())
     for table in ("groups", "classes"):
         for phrases in terms.get(table, {}).values():
             words |= _words_of(phrases)
@@ -97,9 +106,16 @@ def clinical_words() -> frozenset[str]:
 
 @cache
 def kept_words() -> frozenset[str]:
-    """Words never masked on their own: acronyms, places, calendar, the review's own names."""
+    """Words not masked on their own: places, calendar, the review's own names and titles."""
     table = _keep_table()
-    return frozenset(w for k in ("acronyms", "places", "calendar", "domain") for w in table[k])
+    return frozenset(w for k in ("places", "calendar", "domain") for w in table[k])
+
+
+@cache
+def acronyms() -> frozenset[str]:
+    """Acronyms of IMR letters ("mtus", "le" for lower extremity): kept only as written in
+    capitals, since "Le" or "Do" in title case is a surname."""
+    return frozenset(_keep_table()["acronyms"])
 
 
 @cache
@@ -112,8 +128,20 @@ def eponym_cues() -> frozenset[str]:
     return frozenset(_keep_table()["eponym_cues"])
 
 
+def is_acronym(word: str) -> bool:
+    """A kept acronym written in capitals, also with a plural s ("MTUS", "ADLs", "NSAIDs")."""
+    core = word[:-1] if word.endswith("s") and word[:-1].isupper() else word
+    return len(core) > 1 and core.isupper() and (fold(word) in acronyms() or fold(core) in acronyms())
+
+
+def is_drug(folded: str) -> bool:
+    """A drug name word: never masked, never part of a name ("Dr. Smith's Norco")."""
+    return folded in drug_words()
+
+
 def is_clinical(folded: str) -> bool:
-    """A drug, test or treatment word: never masked, never absorbed into a name."""
+    """A drug, test or treatment word. Kept on its own; a test or treatment word may still
+    be a surname ("Walker", "Bath") and is masked after a title or beside a name."""
     return folded in clinical_words()
 
 
