@@ -38,6 +38,9 @@ def _reply(data: bytes) -> tuple[str, object]:
 
 def main() -> None:
     limit = int(sys.argv[1])
+    _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard != resource.RLIM_INFINITY:  # already run under a lower limit (ulimit -v): keep within it
+        limit = min(limit, hard)
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
     while True:
