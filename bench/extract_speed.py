@@ -25,6 +25,7 @@ import time
 import tracemalloc
 from pathlib import Path
 
+from imr_assist import pdf_bounds
 from imr_assist.assets import demo_corpus_dir
 from imr_assist.layout.parser import parse_letter
 from imr_assist.reading import read_document
@@ -82,17 +83,21 @@ def main() -> int:
     machine = machine_speed()
     runs = {"text": run(txt, args.letters, args.rounds), "pdf": run(pdf, args.letters, args.rounds)}
     max_rss_mb = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    pdf_bounds._worker.close()  # PDF text is read in a child process: its peak counts once it has ended
+    child_rss_mb = round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)
     floors = {"text": 500, "pdf": 100}
-    ok = all(runs[k]["letters_per_s"] >= v for k, v in floors.items()) and max_rss_mb < 200
+    ok = all(runs[k]["letters_per_s"] >= v for k, v in floors.items()) and max_rss_mb + child_rss_mb < 200
     if args.json:
-        print(json.dumps({"machine": machine, **runs, "max_rss_mb": max_rss_mb}, indent=2))
+        out = {"machine": machine, **runs, "max_rss_mb": max_rss_mb, "pdf_child_rss_mb": child_rss_mb}
+        print(json.dumps(out, indent=2))
         return 0 if ok else 1
     print(f"machine: sum(range(10**7)) median {machine['median_s']} s, best {machine['best_s']} s")
     for kind, r in runs.items():
         print(f"{kind:>4}: {r['letters']} letters ({r['items']} items) per round: {r['letters_per_s']} letters/s "
               f"(median of {r['rounds']}; rounds {r['slowest_round']}-{r['fastest_round']}; floor {floors[kind]}), "
               f"peak traced {r['peak_traced_mb']} MB")  # fmt: skip
-    print(f"max RSS {max_rss_mb} MB (floor < 200 MB)  ->  {'OK' if ok else 'BELOW FLOOR'}")
+    verdict = "OK" if ok else "BELOW FLOOR"
+    print(f"max RSS {max_rss_mb} MB + PDF child {child_rss_mb} MB (floor < 200 MB)  ->  {verdict}")
     return 0 if ok else 1
 
 

@@ -1,5 +1,6 @@
-"""A tiny OpenAI-compatible chat-completions server on 127.0.0.1 for tests: real HTTP, so the
-openai client, vcrpy recording and the gateway run exactly as against a real server."""
+"""A tiny OpenAI-compatible chat-completions server for tests (on 127.0.0.1 unless told
+another address): real HTTP, so the openai client, vcrpy recording and the gateway run
+exactly as against a real server."""
 
 from __future__ import annotations
 
@@ -20,17 +21,29 @@ def completion(content: str, model: str = "fake") -> dict[str, Any]:
     }  # fmt: skip
 
 
+Reply = Callable[[dict[str, Any], dict[str, str]], tuple[int, dict[str, Any]]]
+
+
 @contextmanager
 def serve(answer: Callable[[dict[str, Any]], str]) -> Iterator[tuple[str, list[bytes]]]:
     """Serve `answer(request body) -> message content`; yields (base URL, raw request bodies)."""
+    with endpoint(lambda body, headers: (200, completion(answer(body)))) as server:
+        yield server
+
+
+@contextmanager
+def endpoint(reply: Reply, host: str = "127.0.0.1") -> Iterator[tuple[str, list[bytes]]]:
+    """Serve `reply(request body, request headers) -> (HTTP status, JSON body)` on `host`;
+    yields (base URL, raw request bodies)."""
     bodies: list[bytes] = []
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:  # noqa: N802
             raw = self.rfile.read(int(self.headers.get("Content-Length", 0)))
             bodies.append(raw)
-            payload = json.dumps(completion(answer(json.loads(raw)))).encode()
-            self.send_response(200)
+            status, body = reply(json.loads(raw), dict(self.headers))
+            payload = json.dumps(body).encode()
+            self.send_response(status)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(payload)))
             self.end_headers()
@@ -39,11 +52,11 @@ def serve(answer: Callable[[dict[str, Any]], str]) -> Iterator[tuple[str, list[b
         def log_message(self, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server = ThreadingHTTPServer((host, 0), Handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/v1", bodies
+        yield f"http://{host}:{server.server_address[1]}/v1", bodies
     finally:
         server.shutdown()
         server.server_close()

@@ -2,8 +2,10 @@
 
 Why: HTTP cassettes are recorded against real endpoints and committed; one unfiltered
 `Authorization` header publishes a key. `tests/test_secrets.py` runs `scan_paths` over
-`cassettes/` on every CI run. Placeholders that recording filters write ("DUMMY",
-"<redacted>", "sk-test...", "REDACTED") are allowed on purpose.
+`cassettes/` on every CI run. The shapes are the product scrubber's (`imr_assist.scrub`):
+sk-... keys (sk-test... included), Azure api-key, x-goog-api-key, AWS and Google keys,
+tokens, cookies, Authorization headers. Whole placeholder values that recording filters
+write ("DUMMY", "<redacted>", "REDACTED") are allowed on purpose.
 """
 
 from __future__ import annotations
@@ -13,29 +15,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
-    (
-        "authorization header",
-        re.compile(
-            r"(?i)(?:proxy-)?authorization[\"']?[ \t]*[:=][ \t]*(?:\n[ \t]*-[ \t]*)?[\[ \t\"']*"
-            r"(?P<v>(?:bearer[ \t]+)?[^\s\"'\],}]+)"
-        ),
-    ),
-    ("bearer token", re.compile(r"(?i)\bbearer\s+(?P<v>[A-Za-z0-9._~+/=\-]{8,})")),
-    ("openai-style key", re.compile(r"\b(?P<v>sk-(?:proj-|ant-|or-)?[A-Za-z0-9_\-]{16,})")),
-    ("openai org id", re.compile(r"\b(?P<v>org-[A-Za-z0-9]{16,})")),
-    (
-        "api key parameter",
-        re.compile(
-            r"(?i)(?:api[_-]?key|x-api-key|access[_-]?token|[?&]key)[\"']?\s*[:=]\s*[\"']?(?P<v>[A-Za-z0-9._\-]{12,})"
-        ),
-    ),
-]
+from imr_assist.scrub import SECRET_SHAPES
 
-#: Values that recording filters put in place of a real secret.
+#: The shapes the product's own output scrubber removes (one table: `imr_assist.scrub`).
+_PATTERNS: list[tuple[str, re.Pattern[str]]] = [(kind, rx) for kind, rx, _distinctive in SECRET_SHAPES]
+
+#: Whole values that recording filters put in place of a real secret. A value that merely
+#: starts with "test" or "sk-test" is a key (test-mode keys are real credentials).
 _PLACEHOLDER = re.compile(
-    r"(?i)^(?:bearer\s+)?(?:dummy|redacted|<redacted>|secret$|filtered|xxx+|test|fake|none|null|\*+)"
-    r"|^sk-(?:test|dummy|fake|redacted)"
+    r"(?i)^(?:(?:bearer|basic|token)\s+)?(?:dummy|redacted|<redacted>|\[secret\]|secret|filtered|x{3,}|\*{3,}|test|fake"
+    r"|none|null|sk-(?:dummy|fake|redacted|replay|no-key))$"
 )
 
 

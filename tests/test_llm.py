@@ -101,7 +101,7 @@ def test_config_needs_a_model_and_says_how():
 def test_config_modes_by_endpoint_and_override():
     assert _config(model="m", api_key="k").mode == "tools"
     assert _config(model="m", base_url="http://localhost:11434/v1").mode == "json_schema"
-    assert _config(model="m", base_url="http://10.0.0.5:9999/v1", api_key="k").mode == "json"
+    assert _config(model="m", base_url="https://10.0.0.5:9999/v1", api_key="k").mode == "json"
     assert _config(model="m", mode="llamacpp", api_key="k").mode == "llamacpp"
     with pytest.raises(ConfigError, match="choose from"):
         _config(model="m", mode="xml", api_key="k")
@@ -122,7 +122,7 @@ def test_config_modes_by_endpoint_and_override():
 )  # fmt: skip
 def test_one_is_local_for_redaction_and_cost(url, local):
     """`is_local` alone decides: the redaction default and the price both follow it."""
-    cfg = _config(model="gpt-4o-mini", base_url=url, api_key="k")
+    cfg = _config(model="gpt-4o-mini", base_url=url, api_key="k", allow_insecure=True)
     assert is_local(url) is local
     assert cfg.local is local and cfg.redact is (not local)
     assert (cfg.free or cfg.endpoint.self_hosted) is (local or cfg.endpoint.self_hosted)

@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 from .errors import InputError
+from .scrub import scrub_data
 
 try:  # advisory lock: two runs appending to one file would duplicate letters
     import fcntl
@@ -76,7 +77,7 @@ class JsonlWriter:
                 raise InputError(f"{out}: another imr-assist run is writing to it") from None
 
     def write(self, obj: dict) -> None:
-        view = memoryview((json.dumps(obj, ensure_ascii=False) + "\n").encode("utf-8"))
+        view = memoryview((json.dumps(scrub_data(obj), ensure_ascii=False) + "\n").encode("utf-8"))
         while view:
             view = view[os.write(self._fd, view) :]
         os.fsync(self._fd)

@@ -15,6 +15,7 @@
         ├── KeyRejected             HTTP 401/403
         ├── RequestRejected         another 4xx: unknown model, unsupported mode...
         ├── NoRecording             replaying cassettes and this request was never recorded
+        ├── CallLimitReached        one letter needed more model requests than --max-calls
         └── AnswerRejected          the answers kept failing validation after every re-ask
 
 Why a tree and not strings: callers decide by type (a batch stops early on
@@ -79,6 +80,10 @@ class RequestRejected(ModelError):
 
 class NoRecording(ModelError):
     """Replaying recorded exchanges, and this request has no recording."""
+
+
+class CallLimitReached(ModelError):
+    """One letter used up its model-request budget (`--max-calls`)."""
 
 
 class AnswerRejected(ModelError):

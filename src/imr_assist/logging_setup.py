@@ -2,42 +2,36 @@
 
 Why a module of its own: commands share one logger name (`imr_assist`) and one format, and
 secrets must never reach a log line, whatever a caller passes in. `redact_secrets` runs on
-every record through a filter, so an exception message that quotes a request header or a
-key cannot leak into the file.
+every record through a filter (the message and any traceback), so an exception message
+that quotes a request header or a key cannot leak into the file.
 """
 
 from __future__ import annotations
 
 import logging
-import re
 import sys
 from pathlib import Path
 
 from .errors import InputError
+from .scrub import scrub
 
 LOGGER_NAME = "imr_assist"
 
-#: Things that look like credentials: bearer tokens, sk-/org- keys, key=value query args.
-_SECRET_PATTERNS = [
-    re.compile(r"(?i)(authorization[\"']?\s*[:=]\s*[\"']?)(?:bearer\s+)?[^\s\"',}]+"),
-    re.compile(r"(?i)\bbearer\s+[A-Za-z0-9._\-]{8,}"),
-    re.compile(r"\bsk-[A-Za-z0-9_\-]{8,}"),
-    re.compile(r"\borg-[A-Za-z0-9]{12,}"),
-    re.compile(r"(?i)((?:api[_-]?key|access[_-]?token|x-api-key)[\"']?\s*[:=]\s*[\"']?)[^\s\"'&,}]+"),
-]
-
-
 def redact_secrets(text: str) -> str:
-    """Replace anything that looks like a credential with `[secret]`."""
-    for rx in _SECRET_PATTERNS:
-        text = rx.sub(lambda m: m.group(1) + "[secret]", text) if rx.groups else rx.sub("[secret]", text)
-    return text
+    """Replace the configured key and anything that looks like a credential with `[secret]`
+    (`imr_assist.scrub`, the one scrubber every output channel uses)."""
+    return scrub(text)
 
 
 class _SecretFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         record.msg = redact_secrets(record.getMessage())
         record.args = None
+        if record.exc_info:
+            text = logging.Formatter().formatException(record.exc_info)
+            record.exc_info = None
+            record.exc_text = None
+            record.msg += "\n" + redact_secrets(text)
         return True
 
 

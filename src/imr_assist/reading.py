@@ -18,7 +18,7 @@ from typing import TypeVar
 import numpy as np
 
 from .errors import InputError
-from .pdf_text import pdf_page_texts
+from .pdf_bounds import bounded_pdf_page_texts
 
 T = TypeVar("T")
 
@@ -228,7 +228,7 @@ def _read_pdf(data: bytes, source: str) -> Document:
     parts: list[str] = []
     starts: list[int] = []
     pos = 0
-    for page in pdf_page_texts(data, source):
+    for page in bounded_pdf_page_texts(data, source):
         page = page.replace("\r\n", "\n").replace("\r", "\n")
         if not page.endswith("\n"):
             page += "\n"

@@ -60,6 +60,10 @@ class Settings:
     #: None: redact for any endpoint not on this machine (`model.endpoints.is_local`)
     redact: bool | None = None
     max_retries: int = 2  # validation re-asks
+    #: model requests per letter (None: `model.outbound.CALLS_PER_ITEM` per item)
+    max_calls: int | None = None
+    #: send a key over plain http to a host that is not this machine (`--allow-insecure`)
+    allow_insecure: bool = False
     time_budget: float = 300.0  # seconds of transport retries for one call
     timeout: float = 180.0  # one HTTP request
 

@@ -16,20 +16,29 @@ import typer
 from typer.core import TyperGroup
 
 from ..errors import ImrAssistError
+from ..scrub import ScrubbingStream
 
 _SKIP = {"common"}
 
 
 class _Group(TyperGroup):
-    """Runs a command; a library error is printed as one line and exits 2."""
+    """Runs a command; a library error is printed as one line and exits 2. Everything the
+    command writes to stdout and stderr passes the secret scrubber (`imr_assist.scrub`):
+    no key reaches the terminal, a pipe or a redirected file, whoever printed it."""
 
     def invoke(self, ctx: Any) -> Any:
+        out, err = sys.stdout, sys.stderr
+        sys.stdout, sys.stderr = ScrubbingStream(out, records=True), ScrubbingStream(err)
         try:
             return super().invoke(ctx)
         except ImrAssistError as exc:
             from .common import fail
 
             raise fail(str(exc)) from None
+        finally:
+            for stream in (sys.stdout, sys.stderr):
+                stream.flush()
+            sys.stdout, sys.stderr = out, err
 
 
 app = typer.Typer(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import glob
+import re
 import sys
 from collections.abc import Iterable
 from pathlib import Path
@@ -19,9 +20,27 @@ console = Console()
 err_console = Console(stderr=True)
 
 
+#: C0 controls but tab and newline, DEL, C1 controls, and the bidirectional-text controls
+#: (embeddings, overrides, isolates, marks) that can make a terminal show text reordered.
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def safe_text(text: str) -> str:
+    """`text` for a terminal: control and bidi characters from a letter or a file name are
+    shown as visible escapes (`\\x1b`, `<U+202E>`) instead of acting on the terminal."""
+    if text.isascii() and text.isprintable():
+        return text
+    return _UNSAFE.sub(_visible, text)
+
+
+def _visible(m: re.Match[str]) -> str:
+    code = ord(m.group(0))
+    return f"\\x{code:02x}" if code < 0x100 else f"<U+{code:04X}>"
+
+
 def fail(message: str, code: int = 2) -> typer.Exit:
     """Print one line on stderr and return an Exit to raise."""
-    err_console.print(f"[red]error:[/red] {escape(message)}", highlight=False, soft_wrap=True)
+    err_console.print(f"[red]error:[/red] {escape(safe_text(message))}", highlight=False, soft_wrap=True)
     return typer.Exit(code)
 
 

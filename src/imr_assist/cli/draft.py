@@ -22,6 +22,8 @@ def register(app: typer.Typer) -> None:
         redact: Annotated[bool | None, typer.Option("--redact/--no-redact", help="with --model: mask names, claim numbers, phones, emails, addresses and birth dates before text goes to the model (default: on for remote endpoints, off for localhost)")] = None,  # noqa: E501
         fmt: Annotated[str, typer.Option("--format", "-f", help="md | txt | html (self-contained) | json (structured)")] = "md",  # noqa: E501
         output: Annotated[Path | None, typer.Option("--output", "-o", help="write the draft to this file")] = None,
+        max_calls: Annotated[int | None, typer.Option("--max-calls", help="with --model: at most this many model requests (default: 6 per item)")] = None,  # noqa: E501
+        allow_insecure: Annotated[bool, typer.Option("--allow-insecure", help="with --model: send the API key over plain http to a host that is not this machine")] = False,  # noqa: E501
     ) -> None:
         """Draft a resubmission rationale or a WCAB appeal checklist for the upheld items."""
         from ..demo_index import open_decision_index
@@ -40,8 +42,10 @@ def register(app: typer.Typer) -> None:
             from ..drafting.polish import model_completer
             from ..model import open_model
 
-            llm = open_model(settings.replace(model=model))
+            llm = open_model(settings.replace(model=model, max_calls=max_calls, allow_insecure=allow_insecure))
             err_console.print(llm.config.redaction_note(redact), highlight=False)
+            if llm.config.transport_warning:
+                err_console.print(f"warning: {llm.config.transport_warning}", highlight=False, markup=False)
             complete = model_completer(llm)
         record, text = read_letter(letter)
         if kind == "appeal":

@@ -11,15 +11,16 @@ import typer
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
+from rich.text import Text
 
 from ..batch import JsonlWriter, done_sources, source_key
-from ..errors import EndpointUnreachable, InputError
+from ..errors import EndpointUnreachable, InputError, KeyMissing, KeyRejected, RequestRejected
 from ..logging_setup import setup_logging
 from ..model import Ledger, Model
 from ..pipeline import LetterResult, Pipeline, default_timeout, open_extractor
 from ..schema import Record
 from ..settings import Settings
-from .common import console, err_console, expand_paths, fail
+from .common import console, err_console, expand_paths, fail, safe_text
 
 
 def record_table(record: Record) -> Table:
@@ -30,25 +31,25 @@ def record_table(record: Record) -> Table:
         f"{' ' + p.sex if p.sex else ''}  ·  injury {p.date_of_injury or '?'}"
         f"  ·  UR {record.utilization_review_date or '?'}"
     )
-    table = Table(title=title, title_justify="left", show_lines=False)
+    table = Table(title=safe_text(title), title_justify="left", show_lines=False)
     for col in ("#", "request", "decision", "category", "generic", "qty", "reviewer guidelines", "pages", "reasons"):
         table.add_column(col, overflow="fold")
     for i, it in enumerate(record.items, 1):
         colour = "green" if it.decision == "overturned" else "red"
-        table.add_row(
-            str(i),
+        cells = [
             it.request,
-            f"[{colour}]{it.decision}[/{colour}]",
             it.category + (f" ({it.drug_class})" if it.drug_class else ""),
             it.generic_name or "",
             "" if it.quantity is None else str(it.quantity) + (f" +{it.refills}r" if it.refills else ""),
             ", ".join(it.reviewer_guidelines),
             ", ".join(it.reviewer_pages),
             ", ".join(it.denial_reasons),
-        )
+        ]
+        request, *rest = (Text(safe_text(c)) for c in cells)  # letter text: never markup, never control codes
+        table.add_row(str(i), request, f"[{colour}]{it.decision}[/{colour}]", *rest)
     spec = ", ".join(record.reviewer.specialties) or "?"
     states = ", ".join(record.reviewer.licensure_states) or "?"
-    table.caption = f"reviewer: {spec} — licensed in {states}"
+    table.caption = Text(safe_text(f"reviewer: {spec} — licensed in {states}"))
     table.caption_justify = "left"
     return table
 
@@ -69,12 +70,15 @@ def register(app: typer.Typer) -> None:
         timeout: Annotated[float | None, typer.Option(help="Give up on a letter after this many seconds (0: no limit; default 60, 600 with a model).")] = None,  # noqa: E501
         verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log per-letter timing and errors to stderr.")] = False,  # noqa: E501
         log: Annotated[Path | None, typer.Option("--log", help="Append per-letter timing and errors to this file.")] = None,  # noqa: E501
+        max_calls: Annotated[int | None, typer.Option("--max-calls", help="At most this many model requests per letter (default: 6 per item, at most 120); a letter that needs more fails and nothing is written for it.")] = None,  # noqa: E501
+        allow_insecure: Annotated[bool, typer.Option("--allow-insecure", help="Send the API key over plain http to a host that is not this machine (refused otherwise).")] = False,  # noqa: E501
     ) -> None:
         """Extract letters into validated records (a table by default)."""
         logger = setup_logging(verbose, log)
         settings = Settings.resolve(
-            model=model, base_url=base_url, mode=mode, redact=redact, use_cache=False if no_cache else None
-        )
+            model=model, base_url=base_url, mode=mode, redact=redact, use_cache=False if no_cache else None,
+            max_calls=max_calls, allow_insecure=allow_insecure or None,
+        )  # fmt: skip
         if settings.model and extractor == "rules":
             extractor = "llm"
         letters = expand_paths(paths)
@@ -87,6 +91,8 @@ def register(app: typer.Typer) -> None:
         if isinstance(llm, Model):
             redaction_note = llm.config.redaction_note(redact)
             err_console.print(redaction_note, highlight=False)
+            if llm.config.transport_warning:
+                err_console.print(f"[yellow]warning:[/yellow] {escape(llm.config.transport_warning)}", highlight=False)
         pipeline = Pipeline(ex, default_timeout(extractor) if timeout is None else timeout, ledger, logger)
         if jsonl is not None:
             code = _batch(letters, jsonl, pipeline, redaction_note)
@@ -96,7 +102,11 @@ def register(app: typer.Typer) -> None:
         for path in letters:
             result = pipeline.run(path)
             if result.record is None:
-                err_console.print(f"[red]error:[/red] {escape(result.error or path)}", highlight=False, soft_wrap=True)
+                if endpoint_refuses(result):
+                    _print_stats(stats, ledger)
+                    raise fail(result.error or path)
+                line = escape(safe_text(result.error or path))
+                err_console.print(f"[red]error:[/red] {line}", highlight=False, soft_wrap=True)
                 failed += 1
                 continue
             record = result.record
@@ -106,7 +116,8 @@ def register(app: typer.Typer) -> None:
             else:
                 console.print(record_table(record))
                 for w in record.warnings:
-                    err_console.print(f"[yellow]warning:[/yellow] {record.letter_id}: {escape(w)}", highlight=False)
+                    line = escape(safe_text(f"{record.letter_id}: {w}"))
+                    err_console.print(f"[yellow]warning:[/yellow] {line}", highlight=False)
         _print_stats(stats, ledger)
         if failed:
             raise typer.Exit(2)
@@ -128,6 +139,14 @@ def _dump(record: Record, redaction_note: str | None) -> dict[str, Any]:
 
 def _endpoint_down(result: LetterResult) -> bool:
     return isinstance(result.failure, EndpointUnreachable)
+
+
+def endpoint_refuses(result: LetterResult) -> bool:
+    """The endpoint refuses every request alike (4xx other than 429: a wrong model name, a
+    request it does not support, a refused key): no later letter can succeed, so the batch
+    stops at once, and nothing is written for the letter, so a rerun against a working
+    endpoint extracts it."""
+    return isinstance(result.failure, (RequestRejected, KeyRejected, KeyMissing))
 
 
 #: Consecutive "endpoint unreachable" failures after which a batch stops early.
@@ -162,6 +181,10 @@ def _batch(letters: list[str], out: Path, pipeline: Pipeline, redaction_note: st
         task = progress.add_task("extract", total=len(todo))
         for n, path in enumerate(todo):
             result = pipeline.run(path)
+            if result.record is None and endpoint_refuses(result):
+                progress.stop()
+                _report_batch(pipeline, out, written, skipped, failures, t0, len(todo) - n)
+                raise fail(result.error or path)
             if result.record is None:
                 failures.append((path, result.error or path))
                 down_in_a_row = down_in_a_row + 1 if _endpoint_down(result) else 0
@@ -178,16 +201,23 @@ def _batch(letters: list[str], out: Path, pipeline: Pipeline, redaction_note: st
                     raise fail(f"cannot write {out}: {exc.strerror or exc}") from None
                 written += 1
             progress.advance(task)
+    _report_batch(pipeline, out, written, skipped, failures, t0, not_attempted, "the model endpoint is down")
+    return 2 if failures else 0
+
+
+def _report_batch(
+    pipeline: Pipeline, out: Path, written: int, skipped: int, failures: list[tuple[str, str]], t0: float,
+    not_attempted: int, why: str = "the model endpoint refused the request",
+) -> None:  # fmt: skip
     summary = (
         f"{written} extracted, {skipped} already in {out}, {len(failures)} failed"
         f" ({time.perf_counter() - t0:.1f} s)"
     )
     if not_attempted:
-        summary += f"; stopped: the model endpoint is down, {not_attempted} not attempted (rerun to resume)"
+        summary += f"; stopped: {why}, {not_attempted} not attempted (rerun to resume)"
     err_console.print(summary, highlight=False)
     pipeline.log.debug("batch summary: %s", summary)
     for path, reason in failures:
         pipeline.log.debug("failed: %s: %s", path, reason)
     for _path, reason in failures:
-        err_console.print(f"[red]failed:[/red] {escape(reason)}", highlight=False, soft_wrap=True)
-    return 2 if failures else 0
+        err_console.print(f"[red]failed:[/red] {escape(safe_text(reason))}", highlight=False, soft_wrap=True)

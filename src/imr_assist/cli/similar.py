@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from ..errors import InputError
-from .common import console, fail
+from .common import console, fail, safe_text
 
 if TYPE_CHECKING:
     from ..index.models import SimilarHit
@@ -43,8 +44,9 @@ def _table(title: str, hits: list[SimilarHit], explain: bool = False) -> Table:
     for n, h in enumerate(hits, 1):
         d = h.decision
         colour = "green" if d.decision == "overturned" else "red"
-        table.add_row(str(n), d.id, f"[{colour}]{d.decision}[/{colour}]", d.request, d.treatment, f"{h.score:.4f}",
-                      "; ".join(h.why) if explain else h.matching_sentence)  # fmt: skip
+        table.add_row(str(n), Text(safe_text(d.id)), f"[{colour}]{d.decision}[/{colour}]", Text(safe_text(d.request)),
+                      Text(safe_text(d.treatment)), f"{h.score:.4f}",
+                      Text(safe_text("; ".join(h.why) if explain else h.matching_sentence)))  # fmt: skip
     return table
 
 

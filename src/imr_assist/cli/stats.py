@@ -7,8 +7,9 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
-from .common import console
+from .common import console, safe_text
 
 Opt = typer.Option
 
@@ -19,7 +20,7 @@ def _table(title: str, rows) -> Table:
     for col in ("decisions", "overturned", "upheld", "overturn rate"):
         t.add_column(col, justify="right", overflow="fold")
     for r in rows:
-        t.add_row(r.key, str(r.total), str(r.overturned), str(r.upheld), f"{r.overturn_rate:.0%}")
+        t.add_row(Text(safe_text(r.key)), str(r.total), str(r.overturned), str(r.upheld), f"{r.overturn_rate:.0%}")
     return t
 
 

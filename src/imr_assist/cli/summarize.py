@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.markup import escape
 
+from ..scrub import scrub_record
 from .common import err_console, fail
 
 if TYPE_CHECKING:  # drafting is imported when a drafting command runs, not at CLI start
@@ -42,7 +43,7 @@ def emit(result: DraftResult, output: Path | None) -> None:
     """
     if output is not None:
         try:
-            output.write_text(result.text, encoding="utf-8")
+            output.write_text(scrub_record(result.text), encoding="utf-8")
         except OSError as exc:
             raise fail(f"{output}: cannot write ({exc.strerror})") from None
     else:

@@ -157,7 +157,10 @@ def polish(
     """Polish `draft` with `complete`; fall back to `draft` when validation or checks fail."""
     # the validator checks against the whole letter; the prompt shows the items' rationales
     name = f"{record.letter_id}-{draft.kind}-{'-'.join(map(str, item_numbers))}"
-    context = {"sources": source_texts(letter_text, draft.cited), "name": name, "item_numbers": item_numbers}
+    context = {
+        "sources": source_texts(letter_text, draft.cited), "name": name, "item_numbers": item_numbers,
+        "letter": letter_text,
+    }  # fmt: skip
     try:
         answer = complete(messages_for(draft, record, item_numbers), context)
     except AnswerRejected as exc:
@@ -184,10 +187,11 @@ def polish(
 
 def model_completer(model: Model) -> Completer:
     """A `Completer` that asks `model` through the gateway (redaction, retries, usage,
-    cassettes under the session `draft-polish-<name>`)."""
+    cassettes and the letter's identifiers and call budget under the session `draft-polish-<name>`)."""
 
     def complete(messages: list[dict[str, str]], context: dict[str, Any]) -> PolishedDraft:
-        with model.session(f"draft-polish-{context.get('name', 'draft')}"):
+        name = f"draft-polish-{context.get('name', 'draft')}"
+        with model.session(name, letter=context.get("letter"), items=len(context.get("item_numbers") or [1])):
             return model.ask(messages, PolishedDraft, context, max_tokens=1024).value
 
     return complete

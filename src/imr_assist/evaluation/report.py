@@ -15,6 +15,7 @@ from typing import Any
 import jinja2
 
 from ..assets import template_loader
+from ..scrub import scrub_data
 
 TEMPLATE = "eval_report.md.j2"
 
@@ -77,6 +78,7 @@ def write_reports(report: dict[str, Any], out_dir: Path) -> tuple[Path, Path]:
     json_path = out_dir / "report.json"
     md_path = out_dir / "report.md"
     tmp = json_path.with_suffix(".json.tmp")
+    report = scrub_data(report)  # model error lines and records: never a key
     tmp.write_text(json.dumps(report, indent=1, ensure_ascii=False), encoding="utf-8")
     tmp.replace(json_path)
     md_path.write_text(render_markdown(report), encoding="utf-8")

@@ -74,7 +74,7 @@ class HybridExtractor(LLMExtractor):
         parsed = parse_letter(doc)
         usage = Usage()
         items: list[Item] = []
-        with self.model.session(letter_id_of(doc, parsed)):
+        with self.model.session(letter_id_of(doc, parsed), letter=doc.text, items=len(parsed.items)):
             for i, pitem in enumerate(parsed.items):
                 missing = gaps(pitem)
                 if not missing:

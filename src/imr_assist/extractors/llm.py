@@ -13,6 +13,9 @@ segmentation ("rules"); letter-level fields (case number, dates, patient, review
 the parser, said once in `Record.warnings`. An item whose answers never validate keeps
 the parser's request and decision, provenance "rules", and a warning: the eval counts it.
 
+A question carries one item's block only (`item_window`: never the header, address block,
+cc list or signature) and is asked inside the letter's session, so the gateway masks what
+the letter says about itself wherever it recurs and holds the letter to its call budget.
 Every question goes through the model gateway (`imr_assist.model`): redaction, the answer
 cache, cassettes (with IMR_ASSIST_CASSETTES each letter's calls are recorded to / replayed
 from `<dir>/<letter id>.yaml`), retries and usage all happen there.
@@ -28,6 +31,7 @@ from ..layout.parser import parse_letter
 from ..llm.item_model import LLMItem
 from ..llm.prompts import item_messages
 from ..model import Ledger, Model, Usage, open_model
+from ..privacy.scope import model_window
 from ..reading import Document, clean
 from ..schema import ITEM_CONTRACT_FIELDS, Item, Record
 from ..settings import Settings
@@ -45,6 +49,14 @@ LINE_SPANS = {
 
 def letter_id_of(doc: Document, record: Record) -> str:
     return record.letter_id or Path(doc.source).stem
+
+
+def item_window(doc: Document, pitem: Item) -> tuple[int, int]:
+    """The part of the letter a question about one item carries: its block (heading,
+    guideline lines, rationale), never the header or the closing matter after the last
+    item (`privacy.scope`). Use it for every per-item question."""
+    start, end = pitem.spans.get("item", (0, len(doc.text)))
+    return model_window(doc.text, start, end)
 
 
 class LLMExtractor:
@@ -71,7 +83,7 @@ class LLMExtractor:
     def extract(self, doc: Document) -> Record:
         parsed = parse_letter(doc)
         usage = Usage()
-        with self.model.session(letter_id_of(doc, parsed)):
+        with self.model.session(letter_id_of(doc, parsed), letter=doc.text, items=len(parsed.items)):
             items = [self._item(doc, parsed, i, usage) for i in range(len(parsed.items))]
         record = self.assemble(parsed, items)
         failed = [i + 1 for i, it in enumerate(items) if "*" in it.provenance]
@@ -99,7 +111,7 @@ class LLMExtractor:
         The gateway masks identifiers for a remote endpoint and gives the validator the way
         back (`context["restore"]`), so quotes are found in the letter as read."""
         pitem = parsed.items[index]
-        start, end = pitem.spans.get("item", (0, len(doc.text)))
+        start, end = item_window(doc, pitem)
         headings = [it.request for it in parsed.items]
         messages = item_messages(
             fmt=parsed.format, headings=headings, index=index + 1, item_text=clean(doc.text[start:end])

@@ -79,12 +79,18 @@ def filter_conditions(f: SearchFilters | None) -> list[Condition]:
         is_source = g.upper() in GUIDELINE_SOURCES
         out.append(("holds", "reviewer_guidelines" if is_source else "page_terms", (g.upper() if is_source else g,)))
     if f.specialty:
-        out.append(("holds_like", "reviewer_specialties", (f"%{f.specialty.lower().strip()}%",)))
+        out.append(("holds_like", "reviewer_specialties", (f"%{like_literal(f.specialty.lower().strip())}%",)))
     if f.region:
         out.append(("holds", "regions", (f.region.lower().strip(),)))
     if f.regions_any is not None:
         out.append(("overlaps", "regions", tuple(f.regions_any)))
     return out
+
+
+def like_literal(text: str) -> str:
+    """`text` matched literally inside a LIKE pattern (with ESCAPE '\\'): '%' and '_' typed
+    by a user are characters, not wildcards (`--specialty %` matches no specialty)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 class SimilarHit(BaseModel):

@@ -49,7 +49,7 @@ _SQL = {
     "equals": "{col} = %s",
     "generic": "({col} = %s OR generic_parts @> ARRAY[%s]::text[])",
     "holds": "{col} @> ARRAY[%s]::text[]",
-    "holds_like": "EXISTS (SELECT 1 FROM unnest({col}) s WHERE lower(s) LIKE %s)",
+    "holds_like": "EXISTS (SELECT 1 FROM unnest({col}) s WHERE lower(s) LIKE %s ESCAPE '\\')",
     "overlaps": "{col} && %s::text[]",
 }
 

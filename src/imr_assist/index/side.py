@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import sqlite3
 import tempfile
@@ -183,8 +184,8 @@ class SideIndex:
                 both(self._any_code(col, codes))
             elif kind in ("holds", "overlaps"):
                 both(self._posting_mask(_LISTS[col], list(values)))
-            else:  # holds_like: '%text%', an element containing the text
-                text = values[0].strip("%")
+            else:  # holds_like: '%text%' (LIKE-escaped, see like_literal), an element containing the text
+                text = re.sub(r"\\(.)", r"\1", values[0][1:-1])
                 vocab = self.lists["specialty"][0]
                 both(self._posting_mask("specialty", [v for v in vocab if text in v]))
         if exclude is not None and len(exclude):

@@ -88,10 +88,10 @@ _LIST_FIELDS = (
 #: How `filter_conditions` kinds read in SQLite (list columns are JSON arrays).
 _SQL = {
     "equals": "{col} = ?",
-    "generic": "({col} = ? OR EXISTS (SELECT 1 FROM json_each('[\"' || replace({col}, '/', '\",\"') || '\"]') "
-    "WHERE value = ?))",
+    # one drug of a combination: '/a/b/' holds '/a/' (no JSON built from stored text: a name may hold '"')
+    "generic": "({col} = ? OR instr('/' || {col} || '/', '/' || ? || '/') > 0)",
     "holds": "EXISTS (SELECT 1 FROM json_each({col}) WHERE value = ?)",
-    "holds_like": "EXISTS (SELECT 1 FROM json_each({col}) WHERE lower(value) LIKE ?)",
+    "holds_like": "EXISTS (SELECT 1 FROM json_each({col}) WHERE lower(value) LIKE ? ESCAPE '\\')",
     "overlaps": "EXISTS (SELECT 1 FROM json_each({col}) WHERE value IN ({marks}))",
 }
 

@@ -11,6 +11,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from ..errors import ConfigError, KeyMissing
 from ..settings import RECORD_MODES, Settings
@@ -41,6 +42,8 @@ class ModelConfig:
     max_retries: int
     time_budget: float
     timeout: float
+    max_calls: int | None = None
+    allow_insecure: bool = False
 
     @property
     def replaying(self) -> bool:
@@ -54,6 +57,21 @@ class ModelConfig:
     @property
     def where(self) -> str:
         return self.base_url or "the OpenAI API"
+
+    @property
+    def sends_key_in_clear(self) -> bool:
+        """A real key would travel over plain http to a host that is not this machine."""
+        return (
+            _plain_http(self.base_url) and not self.local and not self.replaying
+            and self.api_key not in (NO_KEY, REPLAY_KEY)
+        )  # fmt: skip
+
+    @property
+    def transport_warning(self) -> str | None:
+        """One line to print when the user allowed an insecure endpoint, else None."""
+        if self.sends_key_in_clear:
+            return f"the API key goes over plain http to {self.where} (--allow-insecure): anyone on the way can read it"
+        return None
 
     def redaction_note(self, asked: bool | None) -> str:
         """One line for the user and the output: is redaction on, and why."""
@@ -95,7 +113,7 @@ def resolve(settings: Settings) -> ModelConfig:
     if mode not in MODES:
         raise ConfigError(f"mode {mode!r}: choose from {', '.join(MODES)}")
     replaying = settings.cassettes is not None and record_mode == "none"
-    return ModelConfig(
+    config = ModelConfig(
         model=model,
         base_url=base_url,
         mode=mode,
@@ -110,7 +128,21 @@ def resolve(settings: Settings) -> ModelConfig:
         max_retries=settings.max_retries,
         time_budget=settings.time_budget,
         timeout=settings.timeout,
+        max_calls=settings.max_calls,
+        allow_insecure=settings.allow_insecure,
     )
+    if settings.max_calls is not None and settings.max_calls < 1:
+        raise ConfigError(f"--max-calls {settings.max_calls}: give at least 1")
+    if config.sends_key_in_clear and not settings.allow_insecure:
+        raise ConfigError(
+            f"refusing to send the API key over plain http to {base_url} (not this machine): "
+            "use https, or pass --allow-insecure if the network path is yours"
+        )
+    return config
+
+
+def _plain_http(base_url: str | None) -> bool:
+    return bool(base_url) and urlsplit(base_url if "://" in (base_url or "") else f"http://{base_url}").scheme == "http"
 
 
 def _key(settings: Settings, endpoint: Endpoint, base_url: str | None, replaying: bool) -> str:

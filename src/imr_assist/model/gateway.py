@@ -1,14 +1,14 @@
 """The one door to a language model: every model call in imr-assist goes through `Model.ask`.
 
     model = open_model(Settings.resolve(model="gpt-4o-mini"), ledger=Ledger())
-    with model.session("CM16-0213037"):            # one cassette and one ledger line per letter
+    with model.session("CM16-0213037", letter=text, items=3):   # one cassette, ledger line, budget per letter
         answer = model.ask(messages, LLMItem, context={"text": letter, "window": (s, e)})
     answer.value, answer.usage
 
 What `ask` does, in order:
 1. redact: non-system messages are masked by the pluggable `Redactor` (on by default for
-   any endpoint not on this machine); validators get `context["restore"]` to read quotes
-   back in the original letter;
+   any endpoint not on this machine), with what the session's letter says about itself;
+   validators get `context["restore"]` to read quotes back in the original letter;
 2. cache: a validated answer to the same masked question is reused (`model/cache.py`);
 3. cassette: inside `session(name)`, requests are recorded to / replayed from
    `<cassettes>/<name>.yaml` (`model/cassettes.py`);
@@ -19,6 +19,10 @@ What `ask` does, in order:
 6. usage: every raw response's tokens are counted (re-asks included) through instructor's
    `completion:response` hook and booked into the caller's `Ledger`;
 7. un-redact: the validated answer's strings get the original values back.
+
+Every HTTP request (re-asks and retries included) passes `model/outbound.py` on its way
+out: it spends one call of the letter's budget (`--max-calls`) and replaces any original
+value of the question that a re-ask would carry by its placeholder.
 
 Failures are typed (`errors.py`): classified by exception type and HTTP status code, never
 by class names or message text. This module and its package are the only code that
@@ -39,6 +43,7 @@ from pydantic import BaseModel, ValidationError
 
 from ..errors import (
     AnswerRejected,
+    CallLimitReached,
     EndpointFailing,
     EndpointUnreachable,
     KeyRejected,
@@ -51,6 +56,7 @@ from ..settings import Settings
 from .cache import DiskCache, cache_key
 from .cassettes import cassette_path, missing_recording_errors, use_cassette
 from .config import ModelConfig, resolve
+from .outbound import CallBudget, Outbound, call_limit, hooked_client
 from .redaction import Messages, Redactor, redactor_for
 from .usage import Ledger, Usage, cost_usd
 
@@ -105,12 +111,13 @@ class Model:
         self.config = config
         self.ledger = ledger
         self.redactor = redactor if redactor is not None else redactor_for(config.redact)
+        self._outbound = Outbound()
         self._openai = openai.OpenAI(
             base_url=config.base_url,
             api_key=config.api_key,
             timeout=config.timeout,
             max_retries=0,  # tenacity does the backing off
-            http_client=http_client,
+            http_client=hooked_client(http_client, self._outbound),
         )
         mode = getattr(instructor.Mode, INSTRUCTOR_MODES[config.mode])
         self._client = instructor.from_openai(self._openai, mode=mode)
@@ -118,6 +125,7 @@ class Model:
         self._counting: Usage | None = None
         self._cache = DiskCache(config.cache_dir) if config.cache_dir is not None else None
         self._session = DEFAULT_SESSION
+        self._letter: str | None = None
 
     @property
     def name(self) -> str:
@@ -129,16 +137,20 @@ class Model:
         return f"llm:{self.config.model}"
 
     @contextmanager
-    def session(self, name: str) -> Iterator[None]:
-        """Questions asked inside are recorded to / replayed from one cassette
-        (`<cassettes>/<name>.yaml`) and booked under `name` in the ledger."""
+    def session(self, name: str, letter: str | None = None, items: int | None = None) -> Iterator[None]:
+        """Questions asked inside are about one letter: recorded to / replayed from one
+        cassette (`<cassettes>/<name>.yaml`), booked under `name` in the ledger, masked
+        with what `letter` (its whole text) says about itself, and limited to the letter's
+        call budget (`--max-calls`, default per item of its `items`)."""
         path = cassette_path(self.config.cassettes, name) if self.config.cassettes is not None else None
-        previous, self._session = self._session, name
+        previous = (self._session, self._letter, self._outbound.budget)
+        self._session, self._letter = name, letter
+        self._outbound.budget = CallBudget(call_limit(self.config.max_calls, items))
         try:
             with use_cassette(path, self.config.record_mode):
                 yield
         finally:
-            self._session = previous
+            self._session, self._letter, self._outbound.budget = previous
 
     def ask(
         self,
@@ -150,7 +162,7 @@ class Model:
         temperature: float = 0.0,
     ) -> Answer[T]:
         """One validated answer; raises a `ModelError` subclass when there is none."""
-        question = self.redactor.mask_messages(messages)
+        question = self.redactor.mask_messages(messages, self._letter)
         ctx = {**(context or {}), "restore": question.restore}
         params = {"max_tokens": max_tokens, "temperature": temperature, "max_retries": self.config.max_retries}
         key = None
@@ -166,6 +178,7 @@ class Model:
                 return Answer(restore_strings(hit, question.restore), usage, cached=True)
         usage = Usage(items=1)
         t0 = time.perf_counter()
+        self._outbound.guard(question.masked)
         try:
             value = self._call(question.messages, response_model, ctx, max_tokens, temperature, usage)
         except ModelError as exc:
@@ -173,6 +186,8 @@ class Model:
             if isinstance(exc, AnswerRejected):
                 exc.usage = usage
             raise
+        finally:
+            self._outbound.guard({})
         self._finish(usage, t0)
         if self._cache is not None and key is not None:
             self._cache.put(key, {"answer": value.model_dump(mode="json"), "usage": usage.as_dict()})
@@ -265,6 +280,8 @@ class Model:
         cfg = self.config
         kind = classify(exc)
         first = redact_secrets(_first_line(exc))
+        if kind is CallLimitReached:
+            return next(e for e in _chain(exc) if isinstance(e, CallLimitReached))
         if kind is NoRecording:
             return NoRecording(
                 f"no recorded answer in {cfg.cassettes} for this request (model {cfg.model!r}; the prompt, "
@@ -308,6 +325,8 @@ def classify(exc: BaseException) -> type[ModelError] | None:
     import openai
     from instructor.core.exceptions import IncompleteOutputException, InstructorRetryException
 
+    if any(isinstance(e, CallLimitReached) for e in _chain(exc)):
+        return CallLimitReached
     missing = missing_recording_errors()
     if missing and any(isinstance(e, missing) for e in _chain(exc)):
         return NoRecording

@@ -12,13 +12,22 @@ from __future__ import annotations
 
 import os
 
+from ..scrub import register_secret
+
 KEYRING_SERVICE = "imr-assist"
 KEYRING_USER = "api_key"
 
 
 def find_key(explicit: str | None, endpoint_env: str | None) -> str | None:
     """The first key found. `explicit` is the argument, else `IMR_ASSIST_API_KEY`, as
-    `Settings.api_key` resolved them; `endpoint_env` names the endpoint's own variable."""
+    `Settings.api_key` resolved them; `endpoint_env` names the endpoint's own variable.
+    The key found is registered with the output scrubber: no channel can print it."""
+    key = _first_key(explicit, endpoint_env)
+    register_secret(key)
+    return key
+
+
+def _first_key(explicit: str | None, endpoint_env: str | None) -> str | None:
     if explicit and explicit.strip():
         return explicit.strip()
     if endpoint_env:

@@ -5,15 +5,20 @@
 their context (quotes come back with placeholders and must be found in the original
 letter); the validated answer's strings are then restored. The step is pluggable: a
 better de-identifier is one class with `mask_messages`, passed to `open_model`.
+
+The redactor is told which letter the question is about (`Model.session(name, letter=...)`):
+the letter's own identifiers (header values, address and cc blocks) are learned from the
+whole letter once and masked wherever they recur in what is sent, even where the text
+sent has no label beside them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
-from ..privacy.redact import redact_text
+from ..privacy.redact import Profile, redact_text
 
 Messages = list[dict[str, str]]
 #: Messages are masked as one text, so one identifier gets one placeholder in all of them.
@@ -27,12 +32,14 @@ class MaskedQuestion:
 
     messages: Messages
     restore: Callable[[str], str]
+    #: original value -> its placeholder (what must not leave, `model.outbound`)
+    masked: dict[str, str] = field(default_factory=dict)
 
 
 class Redactor(Protocol):
     """Masks the messages of one question; `restore` undoes it on the answer's strings."""
 
-    def mask_messages(self, messages: Messages) -> MaskedQuestion: ...
+    def mask_messages(self, messages: Messages, letter: str | None = None) -> MaskedQuestion: ...
 
 
 def _identity(text: str) -> str:
@@ -42,7 +49,7 @@ def _identity(text: str) -> str:
 class NoRedaction:
     """Sends the messages as they are (a local endpoint, or `--no-redact`)."""
 
-    def mask_messages(self, messages: Messages) -> MaskedQuestion:
+    def mask_messages(self, messages: Messages, letter: str | None = None) -> MaskedQuestion:
         return MaskedQuestion(messages, _identity)
 
 
@@ -50,16 +57,26 @@ class IdentifierRedactor:
     """Names, claim/case numbers, phones, emails, addresses, birth dates and SSNs become
     placeholders such as `[NAME_1]` (`privacy.redact`); the map back stays in memory."""
 
-    def mask_messages(self, messages: Messages) -> MaskedQuestion:
+    def __init__(self) -> None:
+        self._last: tuple[str, Profile] | None = None
+
+    def profile(self, letter: str) -> Profile:
+        """What `letter` says about itself, learned once per letter (asked per item)."""
+        if self._last is None or self._last[0] is not letter:
+            self._last = (letter, Profile.of(letter))
+        return self._last[1]
+
+    def mask_messages(self, messages: Messages, letter: str | None = None) -> MaskedQuestion:
         to_mask = [i for i, m in enumerate(messages) if m.get("role") != "system"]
         if not to_mask:
             return MaskedQuestion(messages, _identity)
-        redaction = redact_text(_SEPARATOR.join(messages[i]["content"] for i in to_mask))
+        text = _SEPARATOR.join(messages[i]["content"] for i in to_mask)
+        redaction = redact_text(text, self.profile(letter) if letter else None)
         parts = redaction.text.split(_SEPARATOR)
         masked = [dict(m) for m in messages]
         for i, text in zip(to_mask, parts, strict=True):
             masked[i]["content"] = text
-        return MaskedQuestion(masked, redaction.restore)
+        return MaskedQuestion(masked, redaction.restore, {v: p for p, v in redaction.mapping.items()})
 
 
 def redactor_for(redact: bool) -> Redactor:

@@ -6,12 +6,17 @@ on this machine, each identifier is replaced by a placeholder such as `[NAME_1]`
 from placeholders to the original values stays local, in the `Redaction` object. The same
 value (spelled the same) always gets the same placeholder, so the model can still tell two people apart.
 
-What is masked (rules, not a model, so the behaviour is predictable and testable):
-names after a title (Dr./Mr./Mrs./Ms./Miss/Prof./Doctor), names on labelled lines
-("Patient Name:", "Employee:", ...) and before credentials (", M.D."); claim / case /
-WCAB numbers; phone and fax numbers; e-mail addresses; street addresses and P.O. boxes;
-dates of birth (only where labelled: other dates — injury, UR, decision — are needed for
-extraction and identify nobody on their own); social security numbers.
+What is masked (rules and word lists, not a model, so the behaviour is predictable and
+testable), merged where finds overlap:
+- identifier shapes and labels (`privacy.patterns`): e-mails, birth dates however phrased,
+  SSNs with or without dashes, claim/case numbers in any format, phones, street addresses,
+  city-state-ZIP, names after a title, a label or before a credential;
+- names without a name list (`privacy.names`): capitalised words the vocabulary does not
+  know, with the capitalised words beside them;
+- the letter's own identifiers wherever they recur (`privacy.letter_ids`, learned once per
+  letter into a `Profile`).
+Drug, test and treatment names are never part of a mask. Other dates (injury, UR,
+decision) are kept: extraction needs them and they identify nobody on their own.
 
 What comes back from the model is mapped back with `Redaction.restore` (values) and
 `Redaction.to_original` (spans found in the masked text), so extracted values and spans
@@ -24,78 +29,27 @@ import bisect
 import re
 from dataclasses import dataclass, field
 
-_NAME_WORD = r"[A-Z][A-Za-z'’\-]+"
-_TITLE = r"\b(?:Dr|Mr|Mrs|Ms|Miss|Mx|Prof|Doctor)\b\.?"
+from .letter_ids import LetterIdentifiers
+from .names import TOKEN, lowercase_words, name_spans
+from .patterns import DATE_ONLY, NOT_NAMES, RULES
+from .vocabulary import fold, is_acronym, is_drug
 
-#: (kind, pattern). A pattern with a named group `v` masks only that group, so labels
-#: ("Claim Number:") stay readable for the model; otherwise the whole match is masked.
-_RULES: list[tuple[str, re.Pattern[str]]] = [
-    ("EMAIL", re.compile(r"\b[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}\b")),
-    (
-        "DOB",
-        re.compile(
-            r"\b(?:D\.?O\.?B\.?|Date\s+of\s+Birth|Birth\s*date|Born(?:\s+on)?)\s*[:#]?\s*"
-            r"(?P<v>\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}|[A-Z][a-z]+\.?\s+\d{1,2},?\s+\d{4})",
-            re.IGNORECASE,
-        ),
-    ),
-    ("SSN", re.compile(r"\b\d{3}-\d{2}-\d{4}\b")),
-    (
-        "CASE",
-        re.compile(
-            r"\b(?:Claim|Case|File|Policy|Member|Employee\s+ID|Patient\s+ID|Account|Application|WCAB|EAMS|Ref(?:erence)?)"
-            r"[ \t]*(?:No\.?|Number|Num\.?|#|ID)?[ \t]*[:#]?[ \t]*"
-            r"(?P<v>(?=[A-Z0-9\-]*\d)[A-Z0-9][A-Z0-9\-]{3,}(?:[ \t]?-[ \t]?\d{4,})?)",
-            re.IGNORECASE,
-        ),
-    ),
-    ("CASE", re.compile(r"\b(?:CM\d{2}[ \t]*-[ \t]*\d{5,7}|ADJ\d{5,9}|M\d{2}-\d{5,7})\b")),
-    (
-        "PHONE",
-        re.compile(r"(?<![\w\-/.])(?:\+?1[ .\-]?)?(?:\(\d{3}\)[ .\-]?|\d{3}[ .\-])\d{3}[ .\-]\d{4}(?![\w\-/])"),
-    ),
-    (
-        "ADDRESS",
-        re.compile(
-            r"\b(?:P\.?\s?O\.?\s+Box\s+\d+|\d{1,6}[ \t]+(?:[NSEW]\.?[ \t]+)?(?:[A-Z0-9][A-Za-z0-9.'\-]*[ \t]+){0,4}"
-            r"(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Drive|Dr|Lane|Ln|Way|Court|Ct|Place|Pl|Parkway|Pkwy"
-            r"|Highway|Hwy|Circle|Cir|Terrace|Ter)\b\.?)"
-            r"(?:,?[ \t]*(?:Suite|Ste|Apt|Unit|#)\.?[ \t]*[A-Za-z0-9\-]+)?"
-            r"(?:,[ \t]*(?:[A-Z][A-Za-z]+[ \t]?){1,3},?[ \t]*(?:CA|California)[ \t]+\d{5}(?:-\d{4})?)?"
-        ),
-    ),
-    (
-        "ADDRESS",
-        re.compile(r"\b(?:[A-Z][A-Za-z]+[ \t]){0,2}[A-Z][A-Za-z]+,[ \t]*(?:CA|California)[ \t]+\d{5}(?:-\d{4})?\b"),
-    ),
-    (
-        "NAME",
-        re.compile(
-            _TITLE + r"[ \t]*\n?[ \t]*(?P<v>" + _NAME_WORD + r"(?:[ \t][A-Z]\.)?(?:[ \t]" + _NAME_WORD + r"){0,2})"
-        ),
-    ),
-    (
-        "NAME",
-        re.compile(
-            r"\b(?:Patient|Employee|Injured\s+Worker|Applicant|Claimant|Requesting\s+Physician|Treating\s+Physician"
-            r"|Provider|Physician|Attorney|Adjuster|Claims\s+Adjuster|Signed|Sincerely)"
-            r"(?:[ \t]+Name)?[ \t]*[:,][ \t]*\n?[ \t]*"
-            r"(?P<v>" + _NAME_WORD + r"(?:[ \t][A-Z]\.)?(?:[ \t]" + _NAME_WORD + r"){1,2})"
-        ),
-    ),
-    (
-        "NAME",
-        re.compile(
-            r"\b(?P<v>" + _NAME_WORD + r"(?:[ \t][A-Z]\.)?[ \t]" + _NAME_WORD + r"),?[ \t]+"
-            r"(?:M\.D\.|MD|D\.O\.|DO|D\.C\.|DC|PA-C|NP|RN|Ph\.D\.|PhD|DPM|DDS|Esq\.?)(?![A-Za-z])"
-        ),
-    ),
-]
+KINDS = ("NAME", "ORG", "CASE", "ID", "PHONE", "EMAIL", "ADDRESS", "DOB", "SSN")
+_PLACEHOLDER = re.compile(r"\[(?:" + "|".join(KINDS) + r")_\d+\]")
 
-#: Words a title can be followed by that are not names ("Dr. Reviewer", "Mr. and Mrs.").
-_NOT_NAMES = {"and", "or", "the", "reviewer", "expert", "physician", "provider", "patient", "claimant"}
 
-_PLACEHOLDER = re.compile(r"\[(?:NAME|CASE|PHONE|EMAIL|ADDRESS|DOB|SSN)_\d+\]")
+@dataclass(frozen=True)
+class Profile:
+    """What one letter tells the masker: the identifiers it states (masked wherever they
+    recur) and the words it writes in lower case (not names). Built once per letter."""
+
+    identifiers: LetterIdentifiers
+    lowercase: frozenset[str]
+
+    @classmethod
+    def of(cls, letter: str) -> Profile:
+        ids = LetterIdentifiers.learn(letter)
+        return cls(ids, lowercase_words(letter) - ids.words())
 
 
 @dataclass(frozen=True)
@@ -120,6 +74,7 @@ class Redaction:
     masks: list[Masked] = field(default_factory=list)
     #: placeholders given out by `mask` for other strings sent with this text
     extra: dict[str, str] = field(default_factory=dict)
+    profile: Profile | None = field(default=None, repr=False)
 
     @property
     def mapping(self) -> dict[str, str]:
@@ -132,7 +87,7 @@ class Redaction:
         """Mask another string that goes out with this text (item headings, a list of
         requests) using the same placeholders: a value already masked keeps its token,
         a new one gets the next free token, and `restore` knows both."""
-        hits = _find(s)
+        hits = find(s, self.profile or Profile.of(s))
         if not hits:
             return s
         by_value = {(ph[1:].split("_")[0], v): ph for ph, v in self.mapping.items()}
@@ -197,36 +152,58 @@ class Redaction:
         return out
 
 
-def _find(text: str) -> list[tuple[int, int, str]]:
-    """Every identifier as (start, end, kind), non-overlapping, in text order."""
+def find(text: str, profile: Profile) -> list[tuple[int, int, str]]:
+    """Every identifier as (start, end, kind), in text order. Overlapping finds are merged
+    into one (a partly masked name would still name someone)."""
     found: list[tuple[int, int, str]] = []
-    for kind, rx in _RULES:
+    for kind, rx in RULES:
         for m in rx.finditer(text):
-            if "v" in rx.groupindex:
-                s, e = m.span("v")
-            else:
-                s, e = m.span()
-            value = text[s:e]
-            if kind == "NAME" and value.split()[0].lower() in _NOT_NAMES:
+            s, e = m.span("v") if "v" in rx.groupindex else m.span()
+            if kind == "NAME":
+                e = _trim_name(text, s, e)
+            elif kind == "ID" and DATE_ONLY.fullmatch(text, s, e):
                 continue
             if e > s:
                 found.append((s, e, kind))
-    # Earlier start wins; at the same start the longer match wins; overlaps are dropped.
+    found += profile.identifiers.find(text)
+    found += [(s, e, "NAME") for s, e in name_spans(text, profile.lowercase)]
     found.sort(key=lambda t: (t[0], -(t[1] - t[0])))
     out: list[tuple[int, int, str]] = []
-    last_end = -1
     for s, e, kind in found:
-        if s >= last_end:
+        if out and s < out[-1][1]:
+            ps, pe, pkind = out[-1]
+            out[-1] = (ps, max(pe, e), pkind)
+        else:
             out.append((s, e, kind))
-            last_end = e
     return out
 
 
-def redact_text(text: str) -> Redaction:
-    """Mask direct identifiers in `text`; the result can restore values and map spans back."""
-    hits = _find(text)
+def _trim_name(text: str, start: int, end: int) -> int:
+    """Where a name found after a title or label really ends: before a drug name or an
+    acronym in capitals ("Dr. Smith's Norco" -> "Smith"), before a possessive; nothing
+    when it starts with a word that is not a name ("Dr. Reviewer")."""
+    last = start
+    for i, m in enumerate(TOKEN.finditer(text, start, end)):
+        word = m.group(0)
+        stem = re.sub(r"['’]s?$", "", word) if len(word) > 2 else word
+        folded = fold(stem)
+        if i == 0 and folded in NOT_NAMES:
+            return start
+        if is_drug(folded) or is_acronym(stem) or not stem[:1].isupper():
+            break
+        last = m.start() + len(stem)
+        if stem != word:
+            break
+    return last
+
+
+def redact_text(text: str, profile: Profile | None = None) -> Redaction:
+    """Mask identifiers in `text`; the result can restore values and map spans back.
+    `profile` is what the whole letter says (`Profile.of(letter)`); by default `text` is the letter."""
+    profile = profile or Profile.of(text)
+    hits = find(text, profile)
     if not hits:
-        return Redaction(original=text, text=text)
+        return Redaction(original=text, text=text, profile=profile)
     assigned: dict[tuple[str, str], str] = {}
     per_kind: dict[str, int] = {}
     parts: list[str] = []
@@ -251,4 +228,4 @@ def redact_text(text: str) -> Redaction:
         out_len += len(ph)
         pos = e
     parts.append(text[pos:])
-    return Redaction(original=text, text="".join(parts), masks=masks)
+    return Redaction(original=text, text="".join(parts), masks=masks, profile=profile)

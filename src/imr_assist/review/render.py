@@ -19,6 +19,7 @@ from typing import Any
 import jinja2
 
 from ..assets import prompt_text, template_loader
+from ..scrub import scrub_record
 from .model import KIND_LABELS, Mark, ReviewModel, Value, display
 
 TEMPLATE_DIR = "review"
@@ -222,5 +223,5 @@ def write_atomic(path: Path, html: str) -> None:
     """Write via a temporary file so a reader (or an interrupted batch) never sees half a page."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(html, encoding="utf-8")
+    tmp.write_text(scrub_record(html), encoding="utf-8")
     tmp.replace(path)
