@@ -232,13 +232,15 @@ def _trim(text: str, low: str, s: int, e: int) -> Span:
     c = cues()
     for _ in range(3):
         before = s
+        head = low[s:e]
         for pattern in (c.lead_markers, c.attribution, c.concessive):
-            m = pattern.match(low[s:e])
+            m = pattern.match(head)
             if m and m.end():
                 s += m.end()
+                head = low[s:e]
         if s == before:
             break
-    m = c.fact_that.match(low[s:e])
+    m = c.fact_that.match(low[s:e]) if low.startswith("the fact that", s) else None
     if m:
         s, e = s + m.start(1), s + m.end(1)
     while e > s and text[e - 1] in ".!?;:, ":

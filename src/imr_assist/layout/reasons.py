@@ -90,6 +90,9 @@ class ReasonRules:
     case: tuple[str, ...]
     guideline: tuple[str, ...]
     conditional: tuple[str, ...]
+    #: (code, family name) pairs, in order
+    case_families: tuple[tuple[str, str], ...]
+    guideline_families: tuple[tuple[str, str], ...]
 
 
 @lru_cache(maxsize=1)
@@ -109,7 +112,14 @@ def rules() -> ReasonRules:
         "component": data["component"],
         "other": data["other"],
     }
-    return ReasonRules(families, tuple(data["case"]), tuple(data["guideline"]), tuple(conditional))
+    return ReasonRules(
+        families,
+        tuple(data["case"]),
+        tuple(data["guideline"]),
+        tuple(conditional),
+        tuple((c, f"case:{c}") for c in data["case"]),
+        tuple((c, f"guideline:{c}") for c in data["guideline"]),
+    )
 
 
 def denial_reasons(reading: Reading, scope: ItemScope, compound: bool) -> list[FoundReason]:
@@ -123,10 +133,10 @@ def denial_reasons(reading: Reading, scope: ItemScope, compound: bool) -> list[F
         s, e = part.start, part.end
         if part.kind in ("finding", "conclusion"):
             case_spans.append((s, e))
-            for code in r.case:
+            for code, family in r.case_families:
                 if code in found:
                     continue
-                m = plan.search(f"case:{code}", low, s, e)
+                m = plan.search(family, low, s, e)
                 if m and (code != _DEPENDS or _names_another(low, s, e, m, scope)):
                     found[code] = (s, e)
             if "other" not in found and plan.search("other", low, s, e):
@@ -135,8 +145,8 @@ def denial_reasons(reading: Reading, scope: ItemScope, compound: bool) -> list[F
             found.setdefault("component_not_recommended", (s, e))
             component_parts.append((s, e))
             continue
-        for code in r.guideline:
-            m = plan.search(f"guideline:{code}", low, s, e)
+        for code, family in r.guideline_families:
+            m = plan.search(family, low, s, e)
             if m and scope.covers(subject_before(low, s, m.start())):
                 found.setdefault(code, (s, e))
         for code in _not_recommended(low, s, e, plan, scope):
