@@ -167,3 +167,20 @@ def test_gated_patterns_find_what_every_pattern_finds() -> None:
                     assert fast == slow, (path.name, family, sentence)
                 checked += 1
     assert checked > 150
+
+
+def test_gating_changes_no_record(monkeypatch: pytest.MonkeyPatch) -> None:
+    """End to end: every corpus record is the same whether patterns are gated by their
+    words or every pattern is tried everywhere. (Rules use *which* pattern matched first,
+    not only whether one did, so the per-sentence check above is not enough: a gate that
+    missed a word starting inside another changed three corpus records.)"""
+    from imr_assist.layout.gate import Plan
+    from imr_assist.layout.parser import parse_letter
+
+    letters = sorted((BUNDLED / "corpus" / "txt").glob("*.txt"))
+    gated = [parse_letter(read_document(p)).model_dump_json() for p in letters]
+    monkeypatch.setattr(Plan, "candidates", lambda self, family: self._gate.families[family])
+    everywhere = [parse_letter(read_document(p)).model_dump_json() for p in letters]
+    assert len(letters) > 60
+    for path, fast, slow in zip(letters, gated, everywhere, strict=True):
+        assert fast == slow, path.name

@@ -3,10 +3,11 @@
 The rationale reader and the denial-reason rules try a few hundred patterns on every
 sentence of every rationale; searching each one everywhere made them most of the parse.
 But every match of a pattern holds some literal word (`required_words`): "lack of
-functional improvement" needs "improvement" (or "gain", "benefit"...). So one scan of the
-text with a trie regex of all those words tells which sentences hold which, and a pattern
-is searched only in the sentences holding one of its words. The result is the same as
-searching every pattern everywhere (tests/test_gate.py checks it on the corpus).
+functional improvement" needs "improvement" (or "gain", "benefit"...). So one pass of an
+Aho-Corasick automaton over the text finds every occurrence of all those words (a trie
+regex was slower, and its non-overlapping matches missed a word starting inside another),
+and a pattern is searched only in the sentences holding one of its words. The result is the same as
+searching every pattern everywhere (tests/test_matching.py checks it on the corpus).
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
+import ahocorasick
+
 from .required_words import requirements
-from .tables import trie_pattern
 from .text import word_led
 
 Span = tuple[int, int]
@@ -25,6 +27,8 @@ Span = tuple[int, int]
 
 _EDGES = " ,.;:!?\"()-/"
 _MIN_WORD = 3
+#: Bound on the remembered (family, words) -> patterns answers (a few thousand occur).
+_MAX_REMEMBERED = 100_000
 #: Words too common to be worth scanning for (a pattern needing one is simply tried).
 _COMMON = frozenset(
     (
@@ -131,38 +135,63 @@ class Gate:
 
     def __init__(self, families: dict[str, Sequence[str]]) -> None:
         self.families: dict[str, tuple[Pattern, ...]] = {}
-        #: per family, its patterns that need no word (tried everywhere)
+        #: per family, its patterns that need no word (tried everywhere), and their places
         self._always: dict[str, tuple[Pattern, ...]] = {}
-        #: word -> (family, pattern index) of every pattern needing it
-        self._index: dict[str, list[tuple[str, int]]] = {}
-        #: per family, every word one of its patterns needs
+        self._needless: dict[str, tuple[int, ...]] = {}
+        #: per family, every word one of its patterns needs, and the places of those patterns
         self._family_words: dict[str, frozenset[str]] = {}
+        self._family_index: dict[str, dict[str, tuple[int, ...]]] = {}
+        self._tried: dict[tuple[str, frozenset[str]], tuple[Pattern, ...]] = {}
         for name, patterns in families.items():
-            compiled = []
-            for i, p in enumerate(patterns):
-                pattern = compile_fast(p)
-                compiled.append(pattern)
-                for w in pattern.needs or ():
-                    self._index.setdefault(w, []).append((name, i))
-            self.families[name] = tuple(compiled)
+            compiled = self.families[name] = tuple(compile_fast(p) for p in patterns)
             self._always[name] = tuple(p for p in compiled if p.needs is None)
-            self._family_words[name] = frozenset(w for p in compiled for w in p.needs or ())
-        words = sorted(self._index)
-        self._scan = re.compile(trie_pattern(words)) if words else None
-        # A matched word credits every needed word inside it ('failed' holds 'fail').
-        self._inside = {w: frozenset(u for u in words if u in w) for w in words}
+            self._needless[name] = tuple(i for i, p in enumerate(compiled) if p.needs is None)
+            by_word: dict[str, list[int]] = {}
+            for i, p in enumerate(compiled):
+                for w in p.needs or ():
+                    by_word.setdefault(w, []).append(i)
+            self._family_words[name] = frozenset(by_word)
+            self._family_index[name] = {w: tuple(places) for w, places in by_word.items()}
+        self._words = frozenset().union(*self._family_words.values())
+        # Every occurrence of every needed word, in one pass of an Aho-Corasick automaton
+        # (C): a word inside another ('fail' in 'failed') is found too.
+        self._scan = ahocorasick.Automaton()
+        for w in self._words:
+            self._scan.add_word(w, (len(w) - 1, w))
+        if self._words:
+            self._scan.make_automaton()
 
     def present(self, low: str, spans: Sequence[Span]) -> list[frozenset[str]]:
         """Per span of `low`, the needed words it holds (one scan of the whole text)."""
-        found: list[set[str]] = [set() for _ in spans]
-        if self._scan is None or not spans:
+        if not self._words or not spans:
             return [frozenset()] * len(spans)
+        found: list[set[str]] = [set() for _ in spans]
         starts = [s for s, _ in spans]
-        for m in self._scan.finditer(low, spans[0][0], spans[-1][1]):
-            k = bisect.bisect_right(starts, m.start()) - 1
-            if k >= 0 and m.end() <= spans[k][1]:
-                found[k] |= self._inside[m.group()]
+        for last, (back, w) in self._scan.iter(low, spans[0][0], spans[-1][1]):
+            k = bisect.bisect_right(starts, last - back) - 1
+            if k >= 0 and last < spans[k][1]:
+                found[k].add(w)
         return [frozenset(f) for f in found]
+
+    def tried(self, family: str, words: frozenset[str]) -> Sequence[Pattern]:
+        """The family's patterns worth trying on a text holding `words`: those needing one
+        of them and those needing none, in the family's order. Remembered per set of words
+        that matter to the family (sentences share them: few sets recur)."""
+        hits = self._family_words[family] & words
+        if not hits:
+            return self._always[family]
+        key = (family, hits)
+        found = self._tried.get(key)
+        if found is None:
+            index = self._family_index[family]
+            places = {i for w in hits for i in index[w]}
+            places.update(self._needless[family])
+            patterns = self.families[family]
+            found = tuple(patterns[i] for i in sorted(places))
+            if len(self._tried) > _MAX_REMEMBERED:
+                self._tried.clear()
+            self._tried[key] = found
+        return found
 
     def plan(self, words: frozenset[str]) -> Plan:
         """What to try in a text holding `words` (see `Plan`)."""
@@ -175,25 +204,16 @@ class Gate:
 
 class Plan:
     """The patterns of each family worth trying on one text: those whose needed words the
-    text holds, and those that need none. Worked out per family on first use."""
+    text holds, and those that need none (`Gate.tried`)."""
 
-    __slots__ = ("_gate", "_words", "_tried")
+    __slots__ = ("_gate", "_words")
 
     def __init__(self, gate: Gate, words: frozenset[str]) -> None:
         self._gate = gate
         self._words = words
-        self._tried: dict[str, Sequence[Pattern]] = {}
 
     def candidates(self, family: str) -> Sequence[Pattern]:
-        tried = self._tried.get(family)
-        if tried is None:
-            gate, words = self._gate, self._words
-            if gate._family_words[family].isdisjoint(words):
-                tried = gate._always[family]
-            else:
-                tried = [p for p in gate.families[family] if p.needs is None or not p.needs.isdisjoint(words)]
-            self._tried[family] = tried
-        return tried
+        return self._gate.tried(family, self._words)
 
     def search(self, family: str, low: str, s: int = 0, e: int | None = None) -> re.Match[str] | None:
         """The first pattern of the family (in order) that matches in `low[s:e]`."""
