@@ -40,8 +40,15 @@ BUNDLED = ROOT / "src" / "imr_assist" / "bundled"  # the letters the package shi
 sys.path.insert(0, str(ROOT / "src"))
 
 from imr_assist.errors import ImrAssistError  # noqa: E402
+from imr_assist.extractors.hybrid import HybridExtractor, needs_judgement  # noqa: E402
 from imr_assist.extractors.llm import LLMExtractor  # noqa: E402
-from imr_assist.model import Ledger, open_model  # noqa: E402
+from imr_assist.layout.parser import parse_letter  # noqa: E402
+from imr_assist.model import (  # noqa: E402
+    Ledger,
+    Usage,  # noqa: E402
+    open_model,
+)
+from imr_assist.model.cassettes import use_cassette  # noqa: E402
 from imr_assist.model.config import MANIFEST  # noqa: E402
 from imr_assist.reading import read_document  # noqa: E402
 from imr_assist.settings import Settings  # noqa: E402
@@ -87,6 +94,16 @@ def main() -> int:
     ap.add_argument("--letters", default=str(BUNDLED / "letters"))
     ap.add_argument("--out", default=str(ROOT / "cassettes"))
     ap.add_argument("--keep", action="store_true", help="keep existing cassettes (record only new requests)")
+    ap.add_argument(
+        "--judge-letters", type=int, default=2,
+        help="also record the hybrid extractor on this many corpus letters whose rules leave an upheld item "
+        "without a reason or finding (the per-item 'why' question)",
+    )  # fmt: skip
+    ap.add_argument(
+        "--retry-calls", type=int, default=0,
+        help="look for an item whose first answer fails validation and whose re-ask validates, over up to this "
+        "many corpus items, and keep it as cassettes/retry/ (0: leave cassettes/retry as it is)",
+    )  # fmt: skip
     args = ap.parse_args()
     if not args.gguf and not args.base_url:
         ap.error("give --gguf (start a local server) or --base-url (use a running one)")
@@ -116,14 +133,16 @@ def main() -> int:
         ex = LLMExtractor(llm=llm)
         letters = sorted(Path(args.letters).glob("*.txt"))
         for path in letters:
-            t0 = time.perf_counter()
-            record = ex.extract(read_document(path))
-            failed = sum(1 for it in record.items if "*" in it.provenance)
-            print(
-                f"{path.name}: {len(record.items)} items ({failed} failed validation), {ex.last_usage.line()}"
-                f" [{time.perf_counter() - t0:.0f} s]",
-                file=sys.stderr,
-            )
+            _record(ex, path)
+        # the hybrid's own questions (an item's gaps are the LLM extractor's questions, already
+        # recorded; "why was it upheld" is new), on the gold letters and on corpus letters that ask it
+        judged = _judge_letters(args.judge_letters)
+        hybrid_llm = open_model(settings.replace(record_mode="new_episodes"), ledger)
+        hybrid = HybridExtractor(llm=hybrid_llm)
+        for path in [*letters, *judged]:
+            _record(hybrid, path)
+        if args.retry_calls:
+            _find_retry(LLMExtractor(llm=hybrid_llm), out / "retry", args.retry_calls)
         manifest = {
             "model": model,
             "mode": llm.config.mode,
@@ -133,6 +152,7 @@ def main() -> int:
             "server": "llama-cpp-python " + _llama_version(args.server_python) if args.gguf else None,
             "gguf": Path(args.gguf).name if args.gguf else None,
             "letters": [p.stem for p in letters],
+            "hybrid_letters": [p.stem for p in judged],
             "usage": {k: v.as_dict() for k, v in ledger.letters.items()},
         }
         (out / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
@@ -147,6 +167,62 @@ def main() -> int:
             except subprocess.TimeoutExpired:
                 proc.kill()
     return 0
+
+
+def _record(ex: LLMExtractor, path: Path) -> None:
+    t0 = time.perf_counter()
+    record = ex.extract(read_document(path))
+    failed = sum(1 for it in record.items if "*" in it.provenance or "judgement" in it.provenance)
+    print(
+        f"{ex.name} {path.name}: {len(record.items)} items ({failed} failed validation), {ex.last_usage.line()}"
+        f" [{time.perf_counter() - t0:.0f} s]",
+        file=sys.stderr,
+    )
+
+
+def _judge_letters(n: int) -> list[Path]:
+    """The first `n` corpus letters with an upheld item the rules cannot explain."""
+    found: list[Path] = []
+    for path in sorted((BUNDLED / "corpus" / "txt").glob("*.txt")):
+        if len(found) >= n:
+            break
+        if any(needs_judgement(it) for it in parse_letter(read_document(path)).items):
+            found.append(path)
+    return found
+
+
+def _find_retry(ex: LLMExtractor, folder: Path, budget: int) -> None:
+    """Record corpus items one by one until one's first answer fails validation and the
+    re-ask validates; keep that exchange as `folder/<letter>-item<n>.yaml` + manifest."""
+    folder.mkdir(parents=True, exist_ok=True)
+    tried = 0
+    for path in sorted((BUNDLED / "corpus" / "txt").glob("*.txt")):
+        doc = read_document(path)
+        parsed = parse_letter(doc)
+        for i in range(len(parsed.items)):
+            if tried >= budget:
+                print(f"retry: none found in {tried} items; cassettes/retry left as it was", file=sys.stderr)
+                return
+            tried += 1
+            cassette = folder / f"{path.stem}-item{i + 1}.yaml"
+            usage = Usage()
+            with use_cassette(cassette, "all"):
+                answer, _ = ex.call_model(doc, parsed, i, usage)
+            if answer is not None and usage.retries >= 1:
+                for old in folder.glob("*.yaml"):
+                    if old != cassette:
+                        old.unlink()
+                meta = {
+                    "letter": str(path.relative_to(ROOT)),
+                    "item": i,
+                    "cassette": cassette.name,
+                    "note": "recorded live (same model/server as ../manifest.json): first answer failed validation, "
+                    "the re-ask validated",
+                }
+                (folder / "manifest.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+                print(f"retry: {cassette.name} after {tried} items", file=sys.stderr)
+                return
+            cassette.unlink(missing_ok=True)
 
 
 def _llama_version(python: str) -> str:
