@@ -21,7 +21,8 @@ def register(app: typer.Typer) -> None:
         model: Annotated[str | None, typer.Option("--model", "-m", help="polish the draft with this model")] = None,
         redact: Annotated[bool | None, typer.Option("--redact/--no-redact", help="with --model: mask names, claim numbers, phones, emails, addresses and birth dates before text goes to the model (default: on for remote endpoints, off for localhost)")] = None,  # noqa: E501
         fmt: Annotated[str, typer.Option("--format", "-f", help="md | txt | html (self-contained) | json (structured)")] = "md",  # noqa: E501
-        output: Annotated[Path | None, typer.Option("--output", "-o", help="write the draft to this file")] = None,
+        out: Annotated[Path | None, typer.Option("--out", "-o", help="write the draft to this file")] = None,
+        output: Annotated[Path | None, typer.Option("--output", hidden=True, help="old spelling of --out")] = None,
         max_calls: Annotated[int | None, typer.Option("--max-calls", help="with --model: at most this many model requests (default: 6 per item)")] = None,  # noqa: E501
         allow_insecure: Annotated[bool, typer.Option("--allow-insecure", help="with --model: send the API key over plain http to a host that is not this machine")] = False,  # noqa: E501
     ) -> None:
@@ -43,7 +44,7 @@ def register(app: typer.Typer) -> None:
             from ..model import open_model
 
             llm = open_model(settings.replace(model=model, max_calls=max_calls, allow_insecure=allow_insecure))
-            err_console.print(llm.config.redaction_note(redact), highlight=False)
+            err_console.print(llm.config.redaction_note(redact), highlight=False, markup=False)
             if llm.config.transport_warning:
                 err_console.print(f"warning: {llm.config.transport_warning}", highlight=False, markup=False)
             complete = model_completer(llm)
@@ -59,4 +60,4 @@ def register(app: typer.Typer) -> None:
             outcome = polish(result, record, text, result.item_numbers, complete, fmt)
             err_console.print(outcome.notice, highlight=False, markup=False)
             result = outcome.result
-        emit(result, output)
+        emit(result, out or output)

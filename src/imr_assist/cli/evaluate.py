@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from ..errors import InputError
 from ..evaluation.compare import compare_reports, load_report
@@ -121,11 +122,11 @@ def _run(
     # CI logs are not terminals (rich would assume 80 columns); the field table needs ~115.
     out = console if console.is_terminal else Console(width=max(console.width, 120))
     show(out, report, limit=max_mismatches)
-    console.print(f"reports: {json_path}  {md_path}")
+    console.print(f"reports: {escape(str(json_path))}  {escape(str(md_path))}", highlight=False)
     if html:
-        console.print(f"html: {_write_html(report, report_dir)}")
+        console.print(f"html: {escape(str(_write_html(report, report_dir)))}", highlight=False)
     if not rows:
-        console.print(f"[dim]no thresholds for extractor {extractor!r}: not gated[/]")
+        console.print(f"[dim]no thresholds for extractor {escape(repr(extractor))}: not gated[/]")
     elif not report["gate"]["passed"]:
         missed = [f"{r['suite']}.{r['metric']}" for r in rows if not r["ok"]]
         console.print(f"[red bold]threshold missed:[/] {', '.join(missed)}")

@@ -10,7 +10,6 @@ from typing import Annotated, Any
 import typer
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-from rich.table import Table
 from rich.text import Text
 
 from ..batch import JsonlWriter, done_sources, source_key
@@ -21,19 +20,24 @@ from ..pipeline import LetterResult, Pipeline, default_timeout, open_extractor
 from ..schema import Record
 from ..settings import Settings
 from .common import console, err_console, expand_paths, fail, safe_text
+from .tables import Rows, show
 
 
-def record_table(record: Record) -> Table:
-    """The human view of one record: one row per item."""
+def record_rows(record: Record) -> Rows:
+    """The human view of one record: one row per item (a table, or a list when narrow)."""
     p = record.patient
     title = (
         f"{record.letter_id}  ·  {record.format}  ·  age {p.age if p.age is not None else '?'}"
         f"{' ' + p.sex if p.sex else ''}  ·  injury {p.date_of_injury or '?'}"
         f"  ·  UR {record.utilization_review_date or '?'}"
     )
-    table = Table(title=safe_text(title), title_justify="left", show_lines=False)
-    for col in ("#", "request", "decision", "category", "generic", "qty", "reviewer guidelines", "pages", "reasons"):
-        table.add_column(col, overflow="fold")
+    spec = ", ".join(record.reviewer.specialties) or "?"
+    states = ", ".join(record.reviewer.licensure_states) or "?"
+    rows = Rows(
+        Text(safe_text(title)),
+        ["#", "request", "decision", "category", "generic", "qty", "reviewer guidelines", "pages", "reasons"],
+        caption=Text(safe_text(f"reviewer: {spec} — licensed in {states}")),
+    )
     for i, it in enumerate(record.items, 1):
         colour = "green" if it.decision == "overturned" else "red"
         cells = [
@@ -46,12 +50,8 @@ def record_table(record: Record) -> Table:
             ", ".join(it.denial_reasons),
         ]
         request, *rest = (Text(safe_text(c)) for c in cells)  # letter text: never markup, never control codes
-        table.add_row(str(i), request, f"[{colour}]{it.decision}[/{colour}]", *rest)
-    spec = ", ".join(record.reviewer.specialties) or "?"
-    states = ", ".join(record.reviewer.licensure_states) or "?"
-    table.caption = Text(safe_text(f"reviewer: {spec} — licensed in {states}"))
-    table.caption_justify = "left"
-    return table
+        rows.add([str(i), request, Text(it.decision, style=colour), *rest])
+    return rows
 
 
 def register(app: typer.Typer) -> None:
@@ -60,7 +60,7 @@ def register(app: typer.Typer) -> None:
         paths: Annotated[list[str], typer.Argument(help="Letters (.txt/.pdf), folders, globs, or - for stdin.")],
         as_json: Annotated[bool, typer.Option("--json", help="Print JSON (one object per letter).")] = False,
         jsonl: Annotated[Path | None, typer.Option("--jsonl", help="Append one JSON line per letter to this file; a rerun skips letters already in it.")] = None,  # noqa: E501
-        extractor: Annotated[str, typer.Option(help="rules (default, offline) | llm | hybrid")] = "rules",
+        extractor: Annotated[str, typer.Option("--extractor", "-e", help="rules (default, offline) | llm | hybrid")] = "rules",  # noqa: E501
         model: Annotated[str | None, typer.Option(help="Model name for llm/hybrid (or IMR_ASSIST_MODEL); switches rules to llm.")] = None,  # noqa: E501
         base_url: Annotated[str | None, typer.Option(help="OpenAI-compatible endpoint (or OPENAI_BASE_URL).")] = None,  # noqa: E501
         mode: Annotated[str | None, typer.Option(help="structured-output mode for llm/hybrid: tools | json | json_schema | md_json | llamacpp (or IMR_ASSIST_LLM_MODE; default: chosen by endpoint).")] = None,  # noqa: E501
@@ -90,7 +90,7 @@ def register(app: typer.Typer) -> None:
         llm = getattr(ex, "model", None)
         if isinstance(llm, Model):
             redaction_note = llm.config.redaction_note(redact)
-            err_console.print(redaction_note, highlight=False)
+            err_console.print(redaction_note, highlight=False, markup=False)
             if llm.config.transport_warning:
                 err_console.print(f"[yellow]warning:[/yellow] {escape(llm.config.transport_warning)}", highlight=False)
         pipeline = Pipeline(ex, default_timeout(extractor) if timeout is None else timeout, ledger, logger)
@@ -114,7 +114,7 @@ def register(app: typer.Typer) -> None:
                 dump = _dump(record, redaction_note)
                 print(json.dumps(dump, indent=2 if len(letters) == 1 else None, ensure_ascii=False))
             else:
-                console.print(record_table(record))
+                show(console, record_rows(record))
                 for w in record.warnings:
                     line = escape(safe_text(f"{record.letter_id}: {w}"))
                     err_console.print(f"[yellow]warning:[/yellow] {line}", highlight=False)
@@ -127,7 +127,7 @@ def _print_stats(wanted: bool, ledger: Ledger) -> None:
     """--stats: the model usage booked per letter and in total (nothing for the rules extractor)."""
     if wanted:
         for line in ledger.lines():
-            err_console.print(line, highlight=False, soft_wrap=True)
+            err_console.print(line, highlight=False, soft_wrap=True, markup=False)
 
 
 def _dump(record: Record, redaction_note: str | None) -> dict[str, Any]:
@@ -215,7 +215,7 @@ def _report_batch(
     )
     if not_attempted:
         summary += f"; stopped: {why}, {not_attempted} not attempted (rerun to resume)"
-    err_console.print(summary, highlight=False)
+    err_console.print(summary, highlight=False, markup=False)
     pipeline.log.debug("batch summary: %s", summary)
     for path, reason in failures:
         pipeline.log.debug("failed: %s: %s", path, reason)

@@ -25,9 +25,9 @@ def register(app: typer.Typer) -> None:
     def index(
         paths: Annotated[list[str], typer.Argument(help="Letters (.txt/.pdf), folders, globs, or `extract --jsonl` files.")],  # noqa: E501
         db: Annotated[str | None, typer.Option("--db", help="SQLite file, or postgresql://user@host/dbname (or IMR_ASSIST_DB; default imr.db).")] = None,  # noqa: E501
-        embed: Annotated[bool | None, typer.Option("--embed/--no-embed", help="Store sentence embeddings (default: when the [embed] extra is installed).")] = None,  # noqa: E501
+        embed: Annotated[bool | None, typer.Option("--embed/--no-embed", help=escape("Store sentence embeddings (default: when the [embed] extra is installed)."))] = None,  # noqa: E501
         resume: Annotated[bool, typer.Option("--resume/--no-resume", help="Skip letter files already indexed from the same path (default on).")] = True,  # noqa: E501
-        extractor: Annotated[str, typer.Option(help="Extractor for letters (rules is offline).")] = "rules",
+        extractor: Annotated[str, typer.Option("--extractor", "-e", help="Extractor for letters: rules (default, offline) | llm | hybrid.")] = "rules",  # noqa: E501
         timeout: Annotated[float | None, typer.Option(help="Give up on a letter after this many seconds (0: no limit; default 60, 600 with a model).")] = None,  # noqa: E501
     ) -> None:
         """Index decided items; re-indexing a letter replaces its rows."""
@@ -84,7 +84,7 @@ def register(app: typer.Typer) -> None:
         where = target if not is_postgres_url(target) else target.split("@")[-1]
         rate = decisions / max(time.perf_counter() - t0, 1e-9)
         err_console.print(
-            f"indexed {letters} letters, {decisions} decisions ({rate:.0f}/s) into {where}; "
+            f"indexed {letters} letters, {decisions} decisions ({rate:.0f}/s) into {escape(where)}; "
             f"{skipped} already there, {len(failures)} failed; {total} decisions in the index ({vectors})",
             highlight=False, soft_wrap=True,
         )

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from .common import console, err_console, expand_paths, fail
+from .common import console, err_console, expand_paths, fail, safe_text
 
 
 def register(app: typer.Typer) -> None:
@@ -46,21 +46,21 @@ def review(
             page = write_review(letters[0], target, pipeline)
         except OSError as exc:
             raise fail(f"cannot write {target}: {exc.strerror or exc}") from None
-        console.print(f"review: {page}", highlight=False)
+        console.print(f"review: {escape(str(page))}", highlight=False)
         return
 
     def progress(path: str, page: Path | None, error: str | None) -> None:
         if error:
-            err_console.print(f"[red]error:[/red] {escape(error)}", highlight=False, soft_wrap=True)
+            err_console.print(f"[red]error:[/red] {escape(safe_text(error))}", highlight=False, soft_wrap=True)
         else:
-            console.print(f"  {page}", highlight=False)
+            console.print(f"  {escape(str(page))}", highlight=False)
 
     try:
         result = write_batch(letters, target, pipeline, on_letter=progress)
     except OSError as exc:
         raise fail(f"cannot write into {target}: {exc.strerror or exc}") from None
     console.print(
-        f"review: {result.index}  ({len(result.pages)} page{'s' if len(result.pages) != 1 else ''}"
+        f"review: {escape(str(result.index))}  ({len(result.pages)} page{'s' if len(result.pages) != 1 else ''}"
         f"{f', {len(result.failures)} failed' if result.failures else ''})",
         highlight=False,
     )

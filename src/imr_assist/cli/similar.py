@@ -7,11 +7,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 from rich.text import Text
 
 from ..errors import InputError
 from .common import console, fail, safe_text
+from .tables import Rows, show
 
 if TYPE_CHECKING:
     from ..index.models import SimilarHit
@@ -36,18 +36,16 @@ def _load_letter(path: str):
     return Pipeline(RulesExtractor()).one(path)[1]
 
 
-def _table(title: str, hits: list[SimilarHit], explain: bool = False) -> Table:
-    table = Table(title=title, title_justify="left", show_lines=True)
+def _rows(title: str, hits: list[SimilarHit], explain: bool = False) -> Rows:
     last = "why it ranks here" if explain else "matching sentence"
-    for col in ("#", "id", "decision", "request", "treatment", "score", last):
-        table.add_column(col, overflow="fold")
+    rows = Rows(Text(safe_text(title)), ["#", "id", "decision", "request", "treatment", "score", last], show_lines=True)
     for n, h in enumerate(hits, 1):
         d = h.decision
         colour = "green" if d.decision == "overturned" else "red"
-        table.add_row(str(n), Text(safe_text(d.id)), f"[{colour}]{d.decision}[/{colour}]", Text(safe_text(d.request)),
-                      Text(safe_text(d.treatment)), f"{h.score:.4f}",
-                      Text(safe_text("; ".join(h.why) if explain else h.matching_sentence)))  # fmt: skip
-    return table
+        rows.add([str(n), Text(safe_text(d.id)), Text(d.decision, style=colour), Text(safe_text(d.request)),
+                  Text(safe_text(d.treatment)), f"{h.score:.4f}",
+                  Text(safe_text("; ".join(h.why) if explain else h.matching_sentence))])  # fmt: skip
+    return rows
 
 
 def _none_line(ix, key, filters) -> str:
@@ -136,6 +134,6 @@ def register(app: typer.Typer) -> None:
         for group, text, hits, none in groups:
             title = f"item {group}: {text}" if group else f"query: {text}"
             if not hits:
-                console.print(f"{title}\n  {none}", highlight=False)
+                console.print(Text(safe_text(f"{title}\n  {none}")), highlight=False)
             else:
-                console.print(_table(title, hits, explain))
+                show(console, _rows(title, hits, explain))
