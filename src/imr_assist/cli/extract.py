@@ -1,4 +1,10 @@
-"""`imr-assist extract PATH... [--json | --jsonl OUT]`: letters in, records out."""
+"""`imr-assist extract PATH... [--json | --jsonl OUT]`: letters in, records out.
+
+`--json` always prints one JSON document, so `json.load` reads it whatever the input: an
+object for one letter, an array for several letters, a folder or a glob (the shape
+depends on what was asked for, not on how many letters happened to be found).
+`--jsonl` is for lines: appended to a file (resumable), or `--jsonl -` on stdout.
+"""
 
 from __future__ import annotations
 
@@ -58,8 +64,8 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def extract(
         paths: Annotated[list[str], typer.Argument(help="Letters (.txt/.pdf), folders, globs, or - for stdin.")],
-        as_json: Annotated[bool, typer.Option("--json", help="Print JSON (one object per letter).")] = False,
-        jsonl: Annotated[Path | None, typer.Option("--jsonl", help="Append one JSON line per letter to this file; a rerun skips letters already in it.")] = None,  # noqa: E501
+        as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document: an object for one letter, an array for several letters, a folder or a glob.")] = False,  # noqa: E501
+        jsonl: Annotated[Path | None, typer.Option("--jsonl", help="Append one JSON line per letter to this file; a rerun skips letters already in it. '-': print the lines.")] = None,  # noqa: E501
         extractor: Annotated[str, typer.Option("--extractor", "-e", help="rules (default, offline) | llm | hybrid")] = "rules",  # noqa: E501
         model: Annotated[str | None, typer.Option(help="Model name for llm/hybrid (or IMR_ASSIST_MODEL); switches rules to llm.")] = None,  # noqa: E501
         base_url: Annotated[str | None, typer.Option(help="OpenAI-compatible endpoint (or OPENAI_BASE_URL).")] = None,  # noqa: E501
@@ -81,9 +87,13 @@ def register(app: typer.Typer) -> None:
         )  # fmt: skip
         if settings.model and extractor == "rules":
             extractor = "llm"
+        if as_json and jsonl is not None:
+            raise fail("give --json (one document) or --jsonl (one line per letter), not both")
         letters = expand_paths(paths)
         if not letters:
             raise fail("no letters found in the given paths")
+        as_array = len(letters) > 1 or any(p != "-" and not Path(p).is_file() for p in paths)
+        lines = jsonl is not None and str(jsonl) == "-"
         ledger = Ledger()
         ex = open_extractor(extractor, settings, ledger)
         redaction_note = None
@@ -94,11 +104,12 @@ def register(app: typer.Typer) -> None:
             if llm.config.transport_warning:
                 err_console.print(f"[yellow]warning:[/yellow] {escape(llm.config.transport_warning)}", highlight=False)
         pipeline = Pipeline(ex, default_timeout(extractor) if timeout is None else timeout, ledger, logger)
-        if jsonl is not None:
+        if jsonl is not None and not lines:
             code = _batch(letters, jsonl, pipeline, redaction_note)
             _print_stats(stats, ledger)
             raise typer.Exit(code)
         failed = 0
+        dumps: list[dict[str, Any]] = []
         for path in letters:
             result = pipeline.run(path)
             if result.record is None:
@@ -110,14 +121,17 @@ def register(app: typer.Typer) -> None:
                 failed += 1
                 continue
             record = result.record
-            if as_json:
-                dump = _dump(record, redaction_note)
-                print(json.dumps(dump, indent=2 if len(letters) == 1 else None, ensure_ascii=False))
+            if lines:
+                print(json.dumps(_dump(record, redaction_note), ensure_ascii=False), flush=True)
+            elif as_json:
+                dumps.append(_dump(record, redaction_note))
             else:
                 show(console, record_rows(record))
                 for w in record.warnings:
                     line = escape(safe_text(f"{record.letter_id}: {w}"))
                     err_console.print(f"[yellow]warning:[/yellow] {line}", highlight=False)
+        if as_json and (dumps or as_array):
+            print(json.dumps(dumps if as_array else dumps[0], indent=2, ensure_ascii=False))
         _print_stats(stats, ledger)
         if failed:
             raise typer.Exit(2)
