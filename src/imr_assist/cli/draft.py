@@ -25,6 +25,7 @@ def register(app: typer.Typer) -> None:
         output: Annotated[Path | None, typer.Option("--output", hidden=True, help="old spelling of --out")] = None,
         max_calls: Annotated[int | None, typer.Option("--max-calls", help="with --model: at most this many model requests (default: 6 per item)")] = None,  # noqa: E501
         allow_insecure: Annotated[bool, typer.Option("--allow-insecure", help="with --model: send the API key over plain http to a host that is not this machine")] = False,  # noqa: E501
+        strict: Annotated[bool, typer.Option("--strict", help="with --model: a polish that fails is an error (exit 2, no draft) instead of a warning above the checked draft")] = False,  # noqa: E501
     ) -> None:
         """Draft a resubmission rationale or a WCAB appeal checklist for the upheld items."""
         from ..demo_index import open_decision_index
@@ -58,6 +59,9 @@ def register(app: typer.Typer) -> None:
             from ..drafting.polish import polish
 
             outcome = polish(result, record, text, result.item_numbers, complete, fmt)
-            err_console.print(outcome.notice, highlight=False, markup=False)
+            if not outcome.polished and strict:
+                raise fail(str(outcome.failure) if outcome.failure is not None else outcome.notice)
+            warning = "" if outcome.polished else "warning: "
+            err_console.print(f"{warning}{outcome.notice}", highlight=False, markup=False, soft_wrap=True)
             result = outcome.result
         emit(result, out or output)
