@@ -173,9 +173,9 @@ def read_document(path: str | Path) -> Document:
     if str(path) == "-":
         data = sys.stdin.buffer.read(MAX_BYTES + 1)  # bounded: a runaway pipe cannot exhaust memory
         if len(data) > MAX_BYTES:
-            size = _size(_drained(len(data)))
-            size = f"more than {size}" if size == _size(MEASURE_BYTES) else size
-            raise InputError(f"-: stdin is {size}, too large: the limit for an IMR letter is {_size(MAX_BYTES)}")
+            seen = _drained(len(data))
+            stated = f"more than {_size(seen)}" if seen >= MEASURE_BYTES else _size(seen)
+            raise InputError(f"-: stdin is {stated}, too large: the limit for an IMR letter is {_size(MAX_BYTES)}")
         return _from_bytes(data, "-")
     p = Path(path)
     if not p.exists():
