@@ -109,6 +109,7 @@ def test_similar_and_stats_break_no_word_at_80_columns() -> None:
     assert similar.returncode == 0, similar.stderr
     groups = json.loads(similar.stdout)
     table = cli("similar", str(LETTERS[0]), "-k", "3")
+    assert all(len(line) <= 80 for line in table.stdout.splitlines())  # nothing cropped either
     shown = _words(table.stdout)
     for group in groups:
         for hit in group["hits"]:

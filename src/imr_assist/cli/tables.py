@@ -53,18 +53,42 @@ def fits(rows: Rows, width: int) -> bool:
     return sum(word_widths(rows)) + _PER_COLUMN * len(rows.columns) + 1 <= width
 
 
+def column_widths(rows: Rows, width: int) -> list[int]:
+    """Each column's text width: at least its longest word, and the room left shared in
+    proportion to what each column still lacks to show its longest cell on one line.
+    Fixed here rather than by rich, whose shrinking can crop the last column instead."""
+    least = word_widths(rows)
+    want = [max(len(c), *(len(r[i].plain) for r in rows.rows)) if rows.rows else len(c)
+            for i, c in enumerate(rows.columns)]  # fmt: skip
+    widths = list(least)
+    room = width - _PER_COLUMN * len(rows.columns) - 1 - sum(widths)
+    gaps = [max(0, w - n) for w, n in zip(want, widths, strict=True)]
+    total = sum(gaps)
+    if room > 0 and total:
+        shares = [min(g, room * g // total) for g in gaps]
+        widths = [n + s for n, s in zip(widths, shares, strict=True)]
+        room -= sum(shares)
+        for i in sorted(range(len(widths)), key=lambda i: gaps[i] - shares[i], reverse=True):
+            if room <= 0:
+                break
+            if widths[i] < want[i]:
+                widths[i] += 1
+                room -= 1
+    return widths
+
+
 def show(console: Console, rows: Rows) -> None:
     """Print `rows` as a table if it fits `console.width` without breaking words, else as a list."""
     if fits(rows, console.width):
-        console.print(_table(rows))
+        console.print(_table(rows, column_widths(rows, console.width)))
     else:
         _print_list(console, rows)
 
 
-def _table(rows: Rows) -> Table:
+def _table(rows: Rows, widths: list[int]) -> Table:
     table = Table(title=rows.title, title_justify="left", show_lines=rows.show_lines)
-    for name, least in zip(rows.columns, word_widths(rows), strict=True):
-        table.add_column(name, min_width=least, justify="right" if name in rows.right else "left")
+    for name, width in zip(rows.columns, widths, strict=True):
+        table.add_column(name, width=width, justify="right" if name in rows.right else "left")
     for row in rows.rows:
         table.add_row(*row)
     if rows.caption is not None:
