@@ -14,7 +14,7 @@ from .summarize import check_format, emit, read_letter
 def register(app: typer.Typer) -> None:
     @app.command()
     def draft(
-        letter: Annotated[str, typer.Argument(help="IMR letter: .txt or .pdf, or '-' for stdin")],
+        letter: Annotated[str, typer.Argument(help="IMR letter: .txt or .pdf, '-' for stdin, or its record from `extract --json`")],  # noqa: E501
         kind: Annotated[str, typer.Option("--kind", "-k", help="resubmission (new request) | appeal (WCAB)")],
         item: Annotated[int | None, typer.Option("--item", "-i", help="only this item (1-based)")] = None,
         db: Annotated[str | None, typer.Option("--db", help="decision index (or IMR_ASSIST_DB); default: the bundled demo index")] = None,  # noqa: E501

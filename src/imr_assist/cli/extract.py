@@ -23,6 +23,7 @@ from ..errors import EndpointUnreachable, InputError, KeyMissing, KeyRejected, R
 from ..logging_setup import setup_logging
 from ..model import Ledger, Model
 from ..pipeline import LetterResult, Pipeline, default_timeout, open_extractor
+from ..record_input import holds_many, is_record_file
 from ..schema import Record
 from ..settings import Settings
 from .common import console, err_console, expand_paths, fail, safe_text
@@ -63,7 +64,7 @@ def record_rows(record: Record) -> Rows:
 def register(app: typer.Typer) -> None:
     @app.command()
     def extract(
-        paths: Annotated[list[str], typer.Argument(help="Letters (.txt/.pdf), folders, globs, or - for stdin.")],
+        paths: Annotated[list[str], typer.Argument(help="Letters (.txt/.pdf), folders, globs, - for stdin, or records from `extract` (.json, .jsonl).")],  # noqa: E501
         as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document: an object for one letter, an array for several letters, a folder or a glob.")] = False,  # noqa: E501
         jsonl: Annotated[Path | None, typer.Option("--jsonl", help="Append one JSON line per letter to this file; a rerun skips letters already in it. '-': print the lines.")] = None,  # noqa: E501
         extractor: Annotated[str, typer.Option("--extractor", "-e", help="rules (default, offline) | llm | hybrid")] = "rules",  # noqa: E501
@@ -92,7 +93,7 @@ def register(app: typer.Typer) -> None:
         letters = expand_paths(paths)
         if not letters:
             raise fail("no letters found in the given paths")
-        as_array = len(letters) > 1 or any(p != "-" and not Path(p).is_file() for p in paths)
+        as_array = len(letters) > 1 or any((p != "-" and not Path(p).is_file()) or holds_many(p) for p in paths)
         lines = jsonl is not None and str(jsonl) == "-"
         ledger = Ledger()
         ex = open_extractor(extractor, settings, ledger)
@@ -110,13 +111,12 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(code)
         failed = 0
         dumps: list[dict[str, Any]] = []
-        for path in letters:
-            result = pipeline.run(path)
+        for result in (r for path in letters for r in pipeline.results(path)):
             if result.record is None:
                 if endpoint_refuses(result):
                     _print_stats(stats, ledger)
-                    raise fail(result.error or path)
-                line = escape(safe_text(result.error or path))
+                    raise fail(result.error or result.source)
+                line = escape(safe_text(result.error or result.source))
                 err_console.print(f"[red]error:[/red] {line}", highlight=False, soft_wrap=True)
                 failed += 1
                 continue
@@ -194,6 +194,11 @@ def _batch(letters: list[str], out: Path, pipeline: Pipeline, redaction_note: st
     with progress, writer:
         task = progress.add_task("extract", total=len(todo))
         for n, path in enumerate(todo):
+            if is_record_file(path):  # records from an earlier extract: validated, not extracted
+                copied, already = _copy_records(path, pipeline, writer, done, failures)
+                written, skipped = written + copied, skipped + already
+                progress.advance(task)
+                continue
             result = pipeline.run(path)
             if result.record is None and endpoint_refuses(result):
                 progress.stop()
@@ -217,6 +222,31 @@ def _batch(letters: list[str], out: Path, pipeline: Pipeline, redaction_note: st
             progress.advance(task)
     _report_batch(pipeline, out, written, skipped, failures, t0, not_attempted, "the model endpoint is down")
     return 2 if failures else 0
+
+
+def _copy_records(
+    path: str, pipeline: Pipeline, writer: JsonlWriter, done: set[str], failures: list[tuple[str, str]]
+) -> tuple[int, int]:  # fmt: skip
+    """Append the records of an `extract` file that `out` does not hold yet (by the letter
+    each names); returns (written, already there)."""
+    written = already = 0
+    for result in pipeline.results(path):
+        if result.record is None:
+            failures.append((result.source, result.error or result.source))
+            continue
+        key = source_key(result.record.source) if result.record.source else result.source
+        if key in done:
+            already += 1
+            continue
+        done.add(key)
+        dump = result.record.model_dump(mode="json")
+        dump["source"] = key
+        try:
+            writer.write(dump)
+        except OSError as exc:
+            raise fail(f"cannot write {writer}: {exc.strerror or exc}") from None
+        written += 1
+    return written, already
 
 
 def _report_batch(

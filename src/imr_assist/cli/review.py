@@ -16,7 +16,7 @@ def register(app: typer.Typer) -> None:
 
 
 def review(
-    paths: Annotated[list[str], typer.Argument(help="Letters (.txt/.pdf), folders, globs, or - for stdin.")],
+    paths: Annotated[list[str], typer.Argument(help="Letters (.txt/.pdf), folders, globs, - for stdin, or records from `extract` (.json, .jsonl).")],  # noqa: E501
     out: Annotated[
         Path | None,
         typer.Option("--out", "-o", help="One letter: the page (default review.html). Several: a folder (default review/)."),  # noqa: E501
@@ -27,13 +27,14 @@ def review(
 ) -> None:
     """Write a self-contained HTML page per letter: the text with each value's evidence highlighted."""
     from ..pipeline import Pipeline, default_timeout, open_extractor
+    from ..record_input import holds_many
     from ..review.pages import write_batch, write_review  # lazy: keeps other commands' start-up lean
 
     pipeline = Pipeline(open_extractor(extractor), default_timeout(extractor))  # fails once, up front
     letters = expand_paths(paths)
     if not letters:
         raise fail("no letters found in the given paths")
-    batch = len(letters) > 1 or any(Path(p).is_dir() for p in paths)
+    batch = len(letters) > 1 or any(Path(p).is_dir() or holds_many(p) for p in paths)
     target = out if out is not None else Path("review" if batch else "review.html")
     as_folder = batch or target.is_dir() or str(target).endswith(("/", "\\"))
     if batch and target.suffix.lower() in (".html", ".htm"):

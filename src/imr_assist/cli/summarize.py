@@ -66,7 +66,7 @@ def emit(result: DraftResult, output: Path | None) -> None:
 def register(app: typer.Typer) -> None:
     @app.command()
     def summarize(
-        letter: Annotated[str, typer.Argument(help="IMR letter: .txt or .pdf, or '-' for stdin")],
+        letter: Annotated[str, typer.Argument(help="IMR letter: .txt or .pdf, '-' for stdin, or its record from `extract --json`")],  # noqa: E501
         fmt: Annotated[str, typer.Option("--format", "-f", help="md | txt | html (self-contained) | json (structured)")] = "md",  # noqa: E501
         out: Annotated[Path | None, typer.Option("--out", "-o", help="write the summary to this file")] = None,
         output: Annotated[Path | None, typer.Option("--output", hidden=True, help="old spelling of --out")] = None,
