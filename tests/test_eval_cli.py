@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from imr_assist.cli import app, evaluate
 from imr_assist.evaluation import runner
-from imr_assist.evaluation.thresholds import load_thresholds
+from imr_assist.evaluation.thresholds import default_thresholds_path, load_thresholds
 from imr_assist.reading import Document
 from imr_assist.schema import Record
 
@@ -206,7 +206,7 @@ def test_html_without_the_review_module_fails_in_one_line(folder: Path, monkeypa
 
 
 def test_bundled_thresholds_keep_the_issue_floors() -> None:
-    floors = load_thresholds(Path(__file__).resolve().parent.parent / "eval" / "thresholds.toml")["rules"]
+    floors = load_thresholds(default_thresholds_path())["rules"]
     judgement = {  # issue 13: reasons, findings, category
         "category_accuracy": 0.98,
         "denial_reasons_f1": 0.85,
@@ -228,3 +228,73 @@ def test_bundled_thresholds_keep_the_issue_floors() -> None:
         assert floors[suite]["header_accuracy"] >= 0.98
         for metric, floor in judgement.items():
             assert floors[suite][metric] >= floor, (suite, metric)
+
+
+# ---------------------------------------------------------------- issue 18, item 5: own gold is gated
+
+FLIP = {"upheld": "overturned", "overturned": "upheld"}
+
+
+def _own_gold(root: Path, planted_share: float) -> tuple[Path, int]:
+    """The bundled gold and letters copied as a user's folder, with `planted_share` of the
+    decisions (every item, in order, whose running share falls behind) turned around."""
+    from imr_assist.assets import bundled_dir
+
+    gold, letters = root / "my" / "gold", root / "my" / "letters"
+    gold.mkdir(parents=True)
+    letters.mkdir()
+    planted = seen = 0
+    for path in sorted(bundled_dir("gold").glob("*.json")):
+        record = json.loads(path.read_text(encoding="utf-8"))
+        for item in record["items"]:
+            seen += 1
+            if planted < planted_share * seen:
+                item["decision"] = FLIP[item["decision"]]
+                planted += 1
+        (gold / path.name).write_text(json.dumps(record), encoding="utf-8")
+        letter = bundled_dir("letters") / f"{path.stem}.txt"
+        (letters / letter.name).write_bytes(letter.read_bytes())
+    return gold, planted
+
+
+def test_own_gold_with_wrong_decisions_is_gated_by_the_default_floors(tmp_path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)  # no eval/ folder here: the floors come with the package
+    gold, planted = _own_gold(tmp_path, 0.4)
+    assert planted >= 4
+    result = run(["--gold", str(gold), "--report", str(tmp_path / "out")])
+    assert result.exit_code == 1, result.output
+    assert "not gated" not in result.output and "threshold missed" in result.output
+    rows = json.loads((tmp_path / "out" / "report.json").read_text())["gate"]["rows"]
+    missed = {(r["suite"], r["metric"]) for r in rows if not r["ok"]}
+    assert ("custom", "decision_accuracy") in missed
+
+
+def test_own_gold_that_is_right_passes_the_default_floors(tmp_path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    gold, _ = _own_gold(tmp_path, 0.0)
+    result = run(["--gold", str(gold), "--report", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    rows = json.loads((tmp_path / "out" / "report.json").read_text())["gate"]["rows"]
+    assert {r["metric"] for r in rows} >= {"item_f1", "decision_accuracy"} and all(r["ok"] for r in rows)
+    assert "all thresholds met" in result.output
+
+
+def test_min_sets_a_floor_on_the_command_line(folder: Path, monkeypatch) -> None:
+    (folder / "none.toml").write_text("")  # no floors at all: only --min gates
+    args = ["--gold", str(folder / "gold"), "-e", "stub", "--thresholds", str(folder / "none.toml"),
+            "--report", str(folder / "out")]  # fmt: skip
+    assert "not gated" in run(args, GoldEcho(break_decision=True), monkeypatch).output
+    result = run([*args, "--min", "decision_accuracy=0.9", "--min", "item_f1=1"], GoldEcho(True), monkeypatch)
+    assert result.exit_code == 1
+    rows = json.loads((folder / "out" / "report.json").read_text())["gate"]["rows"]
+    gate = {(r["metric"], r["floor"], r["ok"]) for r in rows}
+    assert gate == {("decision_accuracy", 0.9, False), ("item_f1", 1.0, True)}
+
+
+@pytest.mark.parametrize(("spec", "message"), [("decision_accuracy", "use METRIC=VALUE"),
+                                               ("decision_accuracy=high", "is not a number"),
+                                               ("no_such_metric=0.5", "unknown metric 'no_such_metric'")])  # fmt: skip
+def test_bad_min_is_one_line_exit_2(folder: Path, monkeypatch, spec: str, message: str) -> None:
+    result = run([*base_args(folder), "--min", spec], GoldEcho(), monkeypatch)
+    assert result.exit_code == 2
+    assert message in result.output and len(result.output.strip().splitlines()) == 1

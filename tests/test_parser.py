@@ -25,7 +25,7 @@ GOLD = BUNDLED / "gold"
 LAYOUTS = ROOT / "tests" / "fixtures" / "layouts"
 #: List fields whose order carries no meaning (reviewer_pages keep the letter's order).
 UNORDERED = ("claims_administrator_guidelines", "reviewer_guidelines")
-#: Judgement keys: scored by eval as F1 against gold (eval/thresholds.toml gates them); here
+#: Judgement keys: scored by eval as F1 against gold (data/thresholds.toml gates them); here
 #: each item must agree with gold on at least one reason and one finding.
 JUDGEMENT = ("denial_reasons", "findings")
 LETTER_FIELDS = ("format", "case_number", "utilization_review_date", "date_assigned", "decision_date")

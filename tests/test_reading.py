@@ -77,3 +77,16 @@ def test_a_file_at_the_limit_is_read(tmp_path: Path) -> None:
     at_limit.write_bytes(b"x" * (MAX_BYTES - 1) + b"\n")
     assert os.path.getsize(at_limit) == MAX_BYTES
     assert len(read_document(at_limit).text) == MAX_BYTES
+
+
+def test_stdin_over_the_limit_says_its_size_and_the_limit(monkeypatch) -> None:
+    """Issue 18, item 10: a 6.2 MB pipe is not reported as "more than 5 MB"."""
+    import io
+    import sys
+
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"x" * 6_200_000)))
+    with pytest.raises(InputError) as err:
+        read_document("-")
+    message = str(err.value)
+    assert "6.2 MB (6,200,000 bytes)" in message and "more than" not in message
+    assert f"limit for an IMR letter is {MAX_BYTES / 1e6:.1f} MB ({MAX_BYTES:,} bytes)" in message

@@ -1,6 +1,8 @@
 """One letter through the library, the same way for every command: read -> extract ->
-time bound -> any failure as one line. `extract`, `index`, `review` and `eval` all run
-letters through `Pipeline.run`, so they share one timeout and one error policy.
+time bound -> any failure as one line. `extract`, `index`, `review`, `similar`,
+`summarize`, `draft` and `eval` all read letters here (`Pipeline.results` / `one`), so they
+share one timeout and one error policy, and every one of them also takes the records
+`extract` wrote (`.json`, `.jsonl`: `record_input.py`) in place of letters.
 
 Why: a batch must end with a record or a clear reason for every letter. Bad input and
 model failures (`ImrAssistError`) keep their message; an unexpected exception (a parser
@@ -24,6 +26,7 @@ from .errors import ConfigError, ImrAssistError, InputError
 from .extractors import Extractor, get_extractor
 from .logging_setup import get_logger
 from .reading import Document, read_document
+from .record_input import is_record_file, letter_of, read_records
 from .schema import Record
 from .settings import Settings
 from .timebound import time_limit
@@ -107,14 +110,50 @@ class Pipeline:
             )  # fmt: skip
         return result
 
+    def results(self, source: str | Path) -> Iterator[LetterResult]:
+        """What became of each letter in `source`: one result for a letter; one per record
+        for a record file from `extract` (validated, not extracted again; `document` is the
+        letter the record names when it is still there, else None)."""
+        if not is_record_file(source):
+            yield self.run(source)
+            return
+        try:
+            for where, got in read_records(source):
+                if isinstance(got, InputError):
+                    yield LetterResult(where, error=str(got), failure=got)
+                else:
+                    yield LetterResult(where, record=got, document=letter_of(got, source))
+        except InputError as exc:  # the file as a whole: missing, not JSON, not records
+            yield LetterResult(str(source), error=str(exc), failure=exc)
+
+    def records_of(self, source: str | Path) -> list[Record]:
+        """Every record of one PATH argument (a letter, or a record file), or its failure raised."""
+        records = []
+        for result in self.results(source):
+            if result.record is None:
+                raise result.failure or InputError(result.error or f"{source}: could not be extracted")
+            records.append(result.record)
+        return records
+
     def one(self, source: str | Path) -> tuple[Document, Record]:
         """One letter for a single-letter command: its document and record, or the failure
-        raised (an extractor bug as an `InputError` carrying the one line)."""
-        result = self.run(source)
-        if result.record is None or result.document is None:
-            if result.failure is not None:
-                raise result.failure
-            raise InputError(result.error or f"{source}: could not be extracted")
+        raised (an extractor bug as an `InputError` carrying the one line). A record file
+        must hold one record whose letter is still readable (the command quotes it)."""
+        results = list(self.results(source))
+        for result in results:
+            if result.record is None:
+                if result.failure is not None:
+                    raise result.failure
+                raise InputError(result.error or f"{source}: could not be extracted")
+        if len(results) != 1:
+            raise InputError(f"{source}: holds {len(results)} records; this command takes one letter")
+        result = results[0]
+        assert result.record is not None
+        if result.document is None:
+            raise InputError(
+                f"{source}: the letter this record was extracted from ({result.record.source or 'not named'}) "
+                "is not found or has changed; this command needs the letter's text: give the letter itself"
+            )
         return result.document, result.record
 
     def _usage_line(self, record: Record) -> str:
@@ -122,10 +161,11 @@ class Pipeline:
         return usage.line() if usage is not None else ""
 
     def records(self, sources: Iterable[str | Path], on_error: Callable[[LetterResult], None]) -> Iterator[Record]:
-        """The records of `sources`, in order; each failure goes to `on_error` and is skipped."""
+        """The records of `sources` (letters or record files), in order; each failure goes to
+        `on_error` and is skipped."""
         for source in sources:
-            result = self.run(source)
-            if result.record is not None:
-                yield result.record
-            else:
-                on_error(result)
+            for result in self.results(source):
+                if result.record is not None:
+                    yield result.record
+                else:
+                    on_error(result)

@@ -26,6 +26,9 @@ T = TypeVar("T")
 #: 200-item letter is ~500 KB); the bound keeps a stray huge file from costing minutes.
 #: Decimal megabytes, as file managers and the error message state sizes.
 MAX_BYTES = 5_000_000
+#: How much of an over-limit pipe is counted (read and dropped in chunks) to state its size;
+#: beyond this the message says "more than": a runaway pipe must not keep the reader busy.
+MEASURE_BYTES = 20 * MAX_BYTES
 
 
 #: Lookup table over the Basic Multilingual Plane: is this character not whitespace (what
@@ -170,7 +173,9 @@ def read_document(path: str | Path) -> Document:
     if str(path) == "-":
         data = sys.stdin.buffer.read(MAX_BYTES + 1)  # bounded: a runaway pipe cannot exhaust memory
         if len(data) > MAX_BYTES:
-            raise InputError(f"-: stdin is too large: more than the {_size(MAX_BYTES)} limit for an IMR letter")
+            seen = _drained(len(data))
+            stated = f"more than {_size(seen)}" if seen >= MEASURE_BYTES else _size(seen)
+            raise InputError(f"-: stdin is {stated}, too large: the limit for an IMR letter is {_size(MAX_BYTES)}")
         return _from_bytes(data, "-")
     p = Path(path)
     if not p.exists():
@@ -187,6 +192,17 @@ def read_document(path: str | Path) -> Document:
     except OSError as exc:  # unreadable (permissions, a FIFO gone away, I/O error)
         raise InputError(f"{p}: cannot be read ({exc.strerror or exc})") from None
     return _from_bytes(data, str(p))
+
+
+def _drained(seen: int) -> int:
+    """Bytes on stdin in all, counting on from `seen` in 1 MB chunks that are dropped (so
+    memory stays bounded), up to MEASURE_BYTES."""
+    while seen < MEASURE_BYTES:
+        chunk = sys.stdin.buffer.read(min(1 << 20, MEASURE_BYTES - seen))
+        if not chunk:
+            break
+        seen += len(chunk)
+    return seen
 
 
 def _size(n: int) -> str:

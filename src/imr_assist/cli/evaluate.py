@@ -2,6 +2,9 @@
 
 Exit codes: 0 all floors met (or no floors for this extractor), 1 a floor missed,
 2 bad input (missing folder, malformed gold or thresholds, unknown extractor).
+
+The floors ship in the package (`data/thresholds.toml`), so a run from any folder, on the
+bundled suites or on the user's own gold, is gated the same way (see evaluation/thresholds.py).
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from ..errors import InputError
 from ..evaluation.compare import compare_reports, load_report
@@ -20,13 +24,11 @@ from ..evaluation.report import write_reports
 from ..evaluation.runner import run_eval
 from ..evaluation.suites import Suite, bundled_suites, custom_suite, resolve
 from ..evaluation.terminal import show
-from ..evaluation.thresholds import check, load_thresholds
+from ..evaluation.thresholds import check, default_thresholds_path, load_thresholds, parse_min
 from .common import console
 
 HTML_MODULE = "imr_assist.review.eval_page"
 RETRIEVAL = "retrieval"
-#: The project's CI floors, read when eval runs from a checkout's root (not shipped in the package).
-DEFAULT_THRESHOLDS = Path("eval/thresholds.toml")
 
 
 def register(app: typer.Typer) -> None:
@@ -52,7 +54,11 @@ def eval_command(
         typer.Option("--suite", "-s", help="Bundled suite(s): gold, corpus-txt, corpus-pdf, retrieval."),
     ] = None,
     thresholds: Annotated[
-        Path | None, typer.Option("--thresholds", help="Floors (default: ./eval/thresholds.toml if present).")
+        Path | None, typer.Option("--thresholds", help="Floors file (default: the floors shipped with imr-assist).")
+    ] = None,
+    min_floor: Annotated[
+        list[str] | None,
+        typer.Option("--min", metavar="METRIC=VALUE", help="A floor for every suite reporting METRIC (repeatable).")
     ] = None,
     compare: Annotated[
         Path | None, typer.Option("--compare", help="An earlier report.json to diff.")
@@ -63,7 +69,8 @@ def eval_command(
     ] = 40,
 ) -> None:
     """Score extraction against gold letters; exit 1 when a threshold is missed."""
-    code = _run(gold, letters, extractor, report_dir, suite or [], thresholds, compare, html, max_mismatches)
+    code = _run(gold, letters, extractor, report_dir, suite or [], thresholds, compare, html, max_mismatches,
+                parse_min(min_floor or []))  # fmt: skip
     if code:
         raise typer.Exit(code)
 
@@ -94,14 +101,15 @@ def _run(
     compare: Path | None,
     html: bool,
     max_mismatches: int,
+    mins: dict[str, float],
 ) -> int:
     suites, retrieval = _pick_suites(gold, letters, names)
     for s in suites:  # fail fast on bad folders or gold before any extraction
         resolve(s)
         if not s.cases:
             raise InputError(f"{s.letters_dir}: no letter matches a gold file in {s.gold_dir}")
-    floors_path = thresholds if thresholds is not None else DEFAULT_THRESHOLDS
-    floors = load_thresholds(floors_path) if thresholds is not None or floors_path.exists() else {}
+    floors_path = thresholds if thresholds is not None else default_thresholds_path()
+    floors = load_thresholds(floors_path)
     old = load_report(compare) if compare is not None else None
     if html and not _module_exists(HTML_MODULE):
         raise InputError(f"--html needs {HTML_MODULE}, which is not installed")
@@ -112,8 +120,10 @@ def _run(
         from ..pipeline import open_extractor
 
         report["retrieval"] = run_retrieval(open_extractor(extractor))
-    rows = check(report, floors)
-    report["gate"] = {"file": str(floors_path), "rows": rows, "passed": all(r["ok"] for r in rows)}
+    rows = check(report, floors, mins)
+    report["gate"] = {
+        "file": str(floors_path), "min": mins, "rows": rows, "passed": all(r["ok"] for r in rows),
+    }  # fmt: skip
     if old is not None:
         report["comparison"] = compare_reports(old, report)
     json_path, md_path = write_reports(report, report_dir)
@@ -121,11 +131,11 @@ def _run(
     # CI logs are not terminals (rich would assume 80 columns); the field table needs ~115.
     out = console if console.is_terminal else Console(width=max(console.width, 120))
     show(out, report, limit=max_mismatches)
-    console.print(f"reports: {json_path}  {md_path}")
+    console.print(f"reports: {escape(str(json_path))}  {escape(str(md_path))}", highlight=False)
     if html:
-        console.print(f"html: {_write_html(report, report_dir)}")
+        console.print(f"html: {escape(str(_write_html(report, report_dir)))}", highlight=False)
     if not rows:
-        console.print(f"[dim]no thresholds for extractor {extractor!r}: not gated[/]")
+        console.print(f"[dim]no thresholds for extractor {escape(repr(extractor))}: not gated[/]")
     elif not report["gate"]["passed"]:
         missed = [f"{r['suite']}.{r['metric']}" for r in rows if not r["ok"]]
         console.print(f"[red bold]threshold missed:[/] {', '.join(missed)}")

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 from rich.text import Text
 
 from ..errors import InputError
 from .common import console, fail, safe_text
+from .tables import Rows, show
 
 if TYPE_CHECKING:
     from ..index.models import SimilarHit
@@ -19,35 +18,24 @@ if TYPE_CHECKING:
 Opt = typer.Option
 
 
-def _load_letter(path: str):
-    from pydantic import ValidationError
-
+def _load_records(path: str):
+    """The records of LETTER: a letter extracted once, or the records of an `extract` file."""
     from ..extractors.rules import RulesExtractor
     from ..pipeline import Pipeline
-    from ..schema import Record
 
-    if path.lower().endswith(".json"):
-        try:
-            return Record.model_validate(json.loads(Path(path).read_text(encoding="utf-8")))
-        except OSError as exc:
-            raise InputError(f"{path}: cannot open ({exc.strerror or exc})") from None
-        except (ValueError, ValidationError):
-            raise InputError(f"{path}: not an extracted record (JSON from `imr-assist extract --json`)") from None
-    return Pipeline(RulesExtractor()).one(path)[1]
+    return Pipeline(RulesExtractor()).records_of(path)
 
 
-def _table(title: str, hits: list[SimilarHit], explain: bool = False) -> Table:
-    table = Table(title=title, title_justify="left", show_lines=True)
+def _rows(title: str, hits: list[SimilarHit], explain: bool = False) -> Rows:
     last = "why it ranks here" if explain else "matching sentence"
-    for col in ("#", "id", "decision", "request", "treatment", "score", last):
-        table.add_column(col, overflow="fold")
+    rows = Rows(Text(safe_text(title)), ["#", "id", "decision", "request", "treatment", "score", last], show_lines=True)
     for n, h in enumerate(hits, 1):
         d = h.decision
         colour = "green" if d.decision == "overturned" else "red"
-        table.add_row(str(n), Text(safe_text(d.id)), f"[{colour}]{d.decision}[/{colour}]", Text(safe_text(d.request)),
-                      Text(safe_text(d.treatment)), f"{h.score:.4f}",
-                      Text(safe_text("; ".join(h.why) if explain else h.matching_sentence)))  # fmt: skip
-    return table
+        rows.add([str(n), Text(safe_text(d.id)), Text(d.decision, style=colour), Text(safe_text(d.request)),
+                  Text(safe_text(d.treatment)), f"{h.score:.4f}",
+                  Text(safe_text("; ".join(h.why) if explain else h.matching_sentence))])  # fmt: skip
+    return rows
 
 
 def _none_line(ix, key, filters) -> str:
@@ -71,7 +59,7 @@ def _none_line(ix, key, filters) -> str:
 def register(app: typer.Typer) -> None:
     @app.command()
     def similar(
-        letter: Annotated[str | None, typer.Argument(help="A letter (.txt/.pdf) or an extracted record (.json).")] = None,  # noqa: E501
+        letter: Annotated[str | None, typer.Argument(help="A letter (.txt/.pdf), or records from `extract` (.json, .jsonl).")] = None,  # noqa: E501
         item: Annotated[int | None, Opt("--item", help="Only this item of the letter (1-based).")] = None,
         query: Annotated[str | None, Opt("--query", "-q", help="Free-text query instead of a letter.")] = None,
         k: Annotated[int, Opt("-k", help="How many decisions to show per query.")] = 5,
@@ -105,7 +93,8 @@ def register(app: typer.Typer) -> None:
         if mode not in MODES:
             raise fail(f"--mode must be one of {', '.join(MODES)}")
         filters = make_filters(decision, drug_class, generic, category, guideline, reason, specialty, family, region)
-        groups: list[tuple[int | None, str, list[SimilarHit], str]] = []  # (item, text, hits, why none)
+        #: (letter id when several records, item, text, hits, why none)
+        groups: list[tuple[str | None, int | None, str, list[SimilarHit], str]] = []
         db_path = Settings.resolve(db=db).db
         with open_decision_index(db_path, embedder="none" if mode == "lexical" else "auto") as ix:
             if mode == "vector" and not ix.has_vectors():
@@ -114,28 +103,36 @@ def register(app: typer.Typer) -> None:
                 if not query.strip():
                     raise InputError("--query is empty")
                 hits = ix.search(query, k, filters, mode=mode)
-                groups.append((None, query, hits, "" if hits else _none_line(ix, key_from_request(query), filters)))
+                none = "" if hits else _none_line(ix, key_from_request(query), filters)
+                groups.append((None, None, query, hits, none))
             elif letter is not None:
-                record = _load_letter(letter)
-                if not record.items:
+                records = _load_records(letter)
+                if not any(r.items for r in records):
                     raise InputError(f"{letter}: no decided items found")
-                numbers = list(range(1, len(record.items) + 1))
-                if item is not None:
-                    if not 1 <= item <= len(record.items):
-                        raise InputError(f"--item {item}: the letter has {len(record.items)} item(s)")
-                    numbers = [item]
-                for n in numbers:
-                    it = record.items[n - 1]
-                    hits = ix.similar_to_item(it, record, k, filters, mode=mode)
-                    groups.append((n, it.request, hits, "" if hits else _none_line(ix, treatment_key(it), filters)))
+                if item is not None and len(records) > 1:
+                    raise InputError(f"--item {item}: {letter} holds {len(records)} records; --item needs one letter")
+                for record in records:
+                    numbers = list(range(1, len(record.items) + 1))
+                    if item is not None:
+                        if not 1 <= item <= len(record.items):
+                            raise InputError(f"--item {item}: the letter has {len(record.items)} item(s)")
+                        numbers = [item]
+                    lid = record.letter_id if len(records) > 1 else None
+                    for n in numbers:
+                        it = record.items[n - 1]
+                        hits = ix.similar_to_item(it, record, k, filters, mode=mode)
+                        none = "" if hits else _none_line(ix, treatment_key(it), filters)
+                        groups.append((lid, n, it.request, hits, none))
         if as_json:
-            out = [{"item": g, "request" if g else "query": text, "hits": [h.model_dump(mode="json") for h in hits],
-                    **({"none": none} if none else {})} for g, text, hits, none in groups]  # fmt: skip
+            out = [{**({"letter_id": lid} if lid else {}), "item": g, "request" if g else "query": text,
+                    "hits": [h.model_dump(mode="json") for h in hits], **({"none": none} if none else {})}
+                   for lid, g, text, hits, none in groups]  # fmt: skip
             print(json.dumps(out, indent=2, ensure_ascii=False))
             return
-        for group, text, hits, none in groups:
+        for lid, group, text, hits, none in groups:
             title = f"item {group}: {text}" if group else f"query: {text}"
+            title = f"{lid} {title}" if lid else title
             if not hits:
-                console.print(f"{title}\n  {none}", highlight=False)
+                console.print(Text(safe_text(f"{title}\n  {none}")), highlight=False)
             else:
-                console.print(_table(title, hits, explain))
+                show(console, _rows(title, hits, explain))

@@ -6,22 +6,20 @@ import json
 from typing import Annotated
 
 import typer
-from rich.table import Table
 from rich.text import Text
 
 from .common import console, safe_text
+from .tables import Rows, show
 
 Opt = typer.Option
 
 
-def _table(title: str, rows) -> Table:
-    t = Table(title=title, title_justify="left")
-    t.add_column("value", justify="left", overflow="fold")
-    for col in ("decisions", "overturned", "upheld", "overturn rate"):
-        t.add_column(col, justify="right", overflow="fold")
+def _rows(title: str, rows) -> Rows:
+    out = Rows(Text(title), ["value", "decisions", "overturned", "upheld", "overturn rate"],
+               right=frozenset({"decisions", "overturned", "upheld", "overturn rate"}))  # fmt: skip
     for r in rows:
-        t.add_row(Text(safe_text(r.key)), str(r.total), str(r.overturned), str(r.upheld), f"{r.overturn_rate:.0%}")
-    return t
+        out.add([Text(safe_text(r.key)), str(r.total), str(r.overturned), str(r.upheld), f"{r.overturn_rate:.0%}"])
+    return out
 
 
 def register(app: typer.Typer) -> None:
@@ -60,4 +58,4 @@ def register(app: typer.Typer) -> None:
                             ("by reviewer guideline page", st.by_guideline_page),
                             ("by denial reason (upheld items only: overturned items carry none)", st.by_denial_reason)):  # noqa: E501  # fmt: skip
             if rows:
-                console.print(_table(title, rows))
+                show(console, _rows(title, rows))

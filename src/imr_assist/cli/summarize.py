@@ -52,7 +52,7 @@ def emit(result: DraftResult, output: Path | None) -> None:
     grade = f" · reading grade {result.grade:g} (Flesch–Kincaid)" if result.grade is not None else ""
     if "fernandez_huerta" in result.readability:
         grade = f" · reading ease {result.readability['fernandez_huerta']:g} (Fernández Huerta)"
-    where = f" · written to {output}" if output is not None else ""
+    where = f" · written to {escape(str(output))}" if output is not None else ""
     if failed:
         for c in failed:
             problems = escape("; ".join(c.problems))
@@ -66,9 +66,10 @@ def emit(result: DraftResult, output: Path | None) -> None:
 def register(app: typer.Typer) -> None:
     @app.command()
     def summarize(
-        letter: Annotated[str, typer.Argument(help="IMR letter: .txt or .pdf, or '-' for stdin")],
+        letter: Annotated[str, typer.Argument(help="IMR letter: .txt or .pdf, '-' for stdin, or its record from `extract --json`")],  # noqa: E501
         fmt: Annotated[str, typer.Option("--format", "-f", help="md | txt | html (self-contained) | json (structured)")] = "md",  # noqa: E501
-        output: Annotated[Path | None, typer.Option("--output", "-o", help="write the summary to this file")] = None,
+        out: Annotated[Path | None, typer.Option("--out", "-o", help="write the summary to this file")] = None,
+        output: Annotated[Path | None, typer.Option("--output", hidden=True, help="old spelling of --out")] = None,
         lang: Annotated[str, typer.Option("--lang", "-l", help="en | es (Spanish)")] = "en",
     ) -> None:
         """Explain a letter in plain words: each item's decision, why, next steps, the 30-day deadline."""
@@ -79,4 +80,4 @@ def register(app: typer.Typer) -> None:
         if lang not in LANGS:
             raise fail(f"--lang {lang}: use one of {', '.join(LANGS)}")
         record, text = read_letter(letter)
-        emit(render_summary(record, text, fmt, lang=lang), output)
+        emit(render_summary(record, text, fmt, lang=lang), out or output)

@@ -7,8 +7,10 @@ The validator rejects a sentence that cites nothing, cites an unknown id, or wri
 number or date absent from the sources it cites; the gateway sends the error back to the
 model (`max_retries` re-asks). The result is rendered with item headings taken from the
 record (the model never states a decision), then the same faithfulness checks run. If
-validation keeps failing, or the checks fail, the deterministic draft is returned with a
-notice: a polish never replaces a checked draft with an unchecked one.
+validation keeps failing, the checks fail, or the endpoint cannot answer at all (down,
+refusing the key, out of calls), the deterministic draft is returned with a notice and the
+failure: a polish never replaces a checked draft with an unchecked one, and a polish that
+did not happen never costs the user the checked draft (`draft --strict` makes it an error).
 
 The model is asked through the gateway (`imr_assist.model`), like the extractors: the
 letter is redacted for a remote endpoint, transport failures are retried, usage is
@@ -26,7 +28,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from pydantic import BaseModel, Field, ValidationInfo, field_validator, model_validator
 
-from ..errors import AnswerRejected
+from ..errors import AnswerRejected, ModelError
 from ..index.models import IndexedDecision
 from ..schema import Record
 from .build import DraftResult, finish_draft, letter_label
@@ -129,6 +131,7 @@ class PolishOutcome:
     result: DraftResult
     polished: bool
     notice: str
+    failure: ModelError | None = None  # the endpoint's error when the model could not be asked
 
 
 def messages_for(draft: DraftResult, record: Record, item_numbers: list[int]) -> list[dict[str, str]]:
@@ -164,7 +167,9 @@ def polish(
     try:
         answer = complete(messages_for(draft, record, item_numbers), context)
     except AnswerRejected as exc:
-        return PolishOutcome(draft, False, f"model polish rejected ({exc}); showing the checked draft")
+        return PolishOutcome(draft, False, f"model polish rejected ({exc}); showing the checked draft", exc)
+    except ModelError as exc:  # unreachable, failing, key or request refused, call budget spent
+        return PolishOutcome(draft, False, f"model polish failed ({exc}); showing the checked draft", exc)
     wanted = set(item_numbers)
     got = {s.item for s in answer.sections if s.item is not None}
     if got != wanted:

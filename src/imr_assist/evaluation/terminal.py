@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from .report import cell, delta, pct
@@ -112,7 +113,7 @@ def field_table(report: dict[str, Any]) -> Table:
 
 
 def gate_table(gate: dict[str, Any]) -> Table:
-    t = Table(title=f"gate ({gate['file']})", title_justify="left")
+    t = Table(title=f"gate ({escape(str(gate['file']))})", title_justify="left")
     for col in ("suite", "metric", "floor", "value", ""):
         t.add_column(col)
     for r in gate["rows"]:
@@ -150,12 +151,12 @@ def mismatch_table(name: str, rows: list[dict[str, Any]], limit: int) -> Table:
     for m in shown:
         field = m["field"] if m["kind"] == "value" else f"{m['field']} ({m['kind']})"
         pred = m.get("error") if m["kind"] == "error" else m["predicted"]
-        t.add_row(
-            m["letter"],
-            cell(m["item"], 50) if m["item"] is not None else "(letter)",
-            field,
-            cell(m["gold"], 50),
-            cell(pred, 50),
+        t.add_row(  # letter text and gold: never markup
+            escape(m["letter"]),
+            escape(cell(m["item"], 50)) if m["item"] is not None else "(letter)",
+            escape(field),
+            escape(cell(m["gold"], 50)),
+            escape(cell(pred, 50)),
         )
     return t
 
@@ -191,7 +192,7 @@ def show(console: Console, report: dict[str, Any], limit: int = 40) -> None:
                 f"[yellow]{name}: {ungrounded} predicted span(s) do not support their value (listed in report.md)[/]"
             )
         for w in s["warnings"]:
-            console.print(f"[yellow]{name}: {w}[/]")
+            console.print(f"[yellow]{escape(name)}: {escape(w)}[/]")
     if report["suites"]:
         console.print(field_table(report))
         console.print(summary_table(report))

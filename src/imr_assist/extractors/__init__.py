@@ -45,7 +45,7 @@ def get_extractor(name: str = "rules", settings: Settings | None = None, ledger:
     try:
         target = _REGISTRY[name]
     except KeyError:
-        raise ConfigError(f"unknown extractor {name!r}; choose from {', '.join(_REGISTRY)}") from None
+        raise ConfigError(f"unknown extractor {name!r} (choose {', '.join(_REGISTRY)})") from None
     module_name, cls_name = target.split(":")
     cls = getattr(importlib.import_module(module_name), cls_name)
     extractor: Extractor = cls(settings=settings, ledger=ledger)

@@ -36,7 +36,7 @@ from ..treatment import SAME_KIND, TreatmentKey, key_filters, key_from_parts, ke
 from ..treatment import treatment_key as item_key
 from .embed import Embedder, embedding_text
 from .models import IndexedDecision, IndexStats, SearchFilters, SimilarHit
-from .records import decision_id, decisions_from_record
+from .records import decision_id, decisions_from_record, record_hash
 from .text import matching_sentence, query_terms
 
 W_LEXICAL = 0.1
@@ -104,8 +104,8 @@ class DecisionIndexBase(ABC):
     # ---- primitives a backend implements ------------------------------------------------
     @abstractmethod
     def _replace_letters(self, decisions: list[IndexedDecision], vectors: np.ndarray | None,
-                         letters: list[tuple[str, str | None]]) -> None:
-        """Delete every row of the given letters (letter_id, source), then insert `decisions`."""
+                         letters: list[tuple[str, str | None, str]]) -> None:
+        """Delete every row of the given letters (letter_id, source, content hash), then insert `decisions`."""
 
     @abstractmethod
     def _lexical(self, terms: list[str], n: int, filters: SearchFilters | None,
@@ -152,6 +152,11 @@ class DecisionIndexBase(ABC):
         """source key -> letter_id of every letter indexed from a file (for resuming)."""
 
     @abstractmethod
+    def indexed_hashes(self) -> dict[str, str]:
+        """letter_id -> content hash of the record it was indexed from (`record_hash`), for
+        skipping records that are already indexed unchanged."""
+
+    @abstractmethod
     def remove_letter(self, letter_id: str) -> int:
         """Delete a letter's decisions; how many were removed."""
 
@@ -175,9 +180,9 @@ class DecisionIndexBase(ABC):
             latest.pop(record.letter_id, None)
             latest[record.letter_id] = record
         decisions: list[IndexedDecision] = []
-        letters: list[tuple[str, str | None]] = []
+        letters: list[tuple[str, str | None, str]] = []
         for record in latest.values():
-            letters.append((record.letter_id, record.source))
+            letters.append((record.letter_id, record.source, record_hash(record)))
             decisions.extend(decisions_from_record(record))
         if not letters:
             return 0

@@ -85,6 +85,8 @@ def _schema(dim: int | None) -> list[str]:
         f"ALTER TABLE {T} ADD COLUMN IF NOT EXISTS findings text[] NOT NULL DEFAULT '{{}}'",
         f"CREATE INDEX IF NOT EXISTS {T}_family ON {T}(family, decision)",
         f"CREATE INDEX IF NOT EXISTS {T}_regions ON {T} USING gin(regions)",
+        # the content hash of each letter's record: re-indexing the same records is skipped
+        "ALTER TABLE imr_letters ADD COLUMN IF NOT EXISTS hash text",
     ]
     if dim:
         stmts += [
@@ -200,14 +202,15 @@ class PostgresIndex(DecisionIndexBase):
             if use_vec:
                 cur.execute("INSERT INTO imr_meta VALUES ('embed_model', %s) ON CONFLICT (key) DO NOTHING",
                             (model_name,))  # fmt: skip
-            for letter_id, source in letters:
+            for letter_id, source, digest in letters:
                 cur.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (letter_id,))
                 olds = {letter_id}
                 if source:
                     olds |= {r[0] for r in cur.execute("SELECT letter_id FROM imr_letters WHERE source=%s", (source,))}
                 cur.execute(f"DELETE FROM {T} WHERE letter_id = ANY(%s)", (list(olds),))
                 cur.execute("DELETE FROM imr_letters WHERE letter_id = ANY(%s)", (list(olds),))
-                cur.execute("INSERT INTO imr_letters VALUES (%s, %s)", (letter_id, source))
+                cur.execute("INSERT INTO imr_letters (letter_id, source, hash) VALUES (%s, %s, %s)",
+                            (letter_id, source, digest))  # fmt: skip
             cols = _COLUMNS + ", generic_parts, page_terms" + (", embedding" if use_vec else "")
             ph = ", ".join(["%s"] * 23 + (["%s::vector"] if use_vec else []))
             rows = []
@@ -232,6 +235,10 @@ class PostgresIndex(DecisionIndexBase):
     def indexed_sources(self) -> dict[str, str]:
         q = "SELECT letter_id, source FROM imr_letters WHERE source IS NOT NULL"
         return {s: lid for lid, s in self.con.execute(q)}
+
+    def indexed_hashes(self) -> dict[str, str]:
+        q = "SELECT letter_id, hash FROM imr_letters WHERE hash IS NOT NULL"
+        return dict(self.con.execute(q))
 
     # ---- SQL filters -------------------------------------------------------------------------------
     @staticmethod

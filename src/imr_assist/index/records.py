@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,6 +14,14 @@ from ..errors import InputError
 from ..schema import DrugClass, Item, Record
 from ..treatment import treatment_key
 from .models import IndexedDecision
+
+
+def record_hash(record: Record) -> str:
+    """What a record says, as a short digest: the same record read again (from the same
+    `.jsonl`, or copied elsewhere) has the same hash, so re-indexing it can be skipped. The
+    path it was read from is left out; any changed value changes the hash."""
+    text = record.model_dump_json(exclude={"source"})
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
 
 
 def decision_id(letter_id: str, number: int) -> str:

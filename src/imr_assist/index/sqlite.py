@@ -43,7 +43,7 @@ MAX_TERMS, MIN_TERMS, POSTINGS_BUDGET = 32, 3, 400_000  # BM25 query pruning (se
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
-CREATE TABLE IF NOT EXISTS letters (letter_id TEXT PRIMARY KEY, source TEXT);
+CREATE TABLE IF NOT EXISTS letters (letter_id TEXT PRIMARY KEY, source TEXT, hash TEXT);
 CREATE INDEX IF NOT EXISTS letters_source ON letters(source);
 CREATE TABLE IF NOT EXISTS decisions (
   rowid INTEGER PRIMARY KEY,
@@ -126,7 +126,11 @@ class SQLiteIndex(DecisionIndexBase):
 
     def _migrate(self) -> None:
         """Schema 1 -> 2: add the treatment key and findings columns, fill the key from each
-        row's request (findings stay empty until the letter is indexed again)."""
+        row's request (findings stay empty until the letter is indexed again). Any older
+        file gets the letters' content-hash column (empty until a letter is indexed again)."""
+        if "hash" not in {r[1] for r in self.con.execute("PRAGMA table_info(letters)")}:
+            with self.con:
+                self.con.execute("ALTER TABLE letters ADD COLUMN hash TEXT")
         have = {r[1] for r in self.con.execute("PRAGMA table_info(decisions)")}
         missing = [(c, t) for c, t in _ADDED if c not in have]
         if not missing:
@@ -180,14 +184,15 @@ class SQLiteIndex(DecisionIndexBase):
             if vectors is not None:
                 cur.execute("INSERT OR REPLACE INTO meta VALUES ('embed_model', ?)", (model,))
                 cur.execute("INSERT OR REPLACE INTO meta VALUES ('embed_dim', ?)", (str(vectors.shape[1]),))
-            for letter_id, source in letters:
+            for letter_id, source, digest in letters:
                 olds = [letter_id]
                 if source:
                     olds += [r[0] for r in cur.execute("SELECT letter_id FROM letters WHERE source=?", (source,))]
                 for old in set(olds):
                     cur.execute("DELETE FROM decisions WHERE letter_id=?", (old,))
                     cur.execute("DELETE FROM letters WHERE letter_id=?", (old,))
-                cur.execute("INSERT INTO letters VALUES (?, ?)", (letter_id, source))
+                cur.execute("INSERT INTO letters (letter_id, source, hash) VALUES (?, ?, ?)",
+                            (letter_id, source, digest))  # fmt: skip
             rows = []
             for n, d in enumerate(decisions):
                 blob = vectors[n].astype(np.float32).tobytes() if vectors is not None else None
@@ -212,6 +217,9 @@ class SQLiteIndex(DecisionIndexBase):
 
     def indexed_sources(self) -> dict[str, str]:
         return {s: lid for lid, s in self.con.execute("SELECT letter_id, source FROM letters WHERE source IS NOT NULL")}
+
+    def indexed_hashes(self) -> dict[str, str]:
+        return dict(self.con.execute("SELECT letter_id, hash FROM letters WHERE hash IS NOT NULL"))
 
     # ---- the side index ---------------------------------------------------------------------
     def _side_dir(self) -> Path:

@@ -8,15 +8,16 @@ gets an index row with its one-line reason instead of stopping the batch.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import ImrAssistError
+from ..errors import ImrAssistError, InputError
 from ..extractors.rules import RulesExtractor
 from ..pipeline import Pipeline
 from ..reading import Document
+from ..record_input import is_record_file
 from ..schema import Record
 from .model import ReviewModel, build
 from .render import IndexRow, render_index, render_page, write_atomic
@@ -96,15 +97,16 @@ def write_batch(
     taken: set[str] = set()
     title = "Review: " + (paths[0] if len(paths) == 1 else f"{len(paths)} letters")
     for path in paths:
-        try:
-            doc, record = pipeline.one(path)
-        except ImrAssistError as exc:
-            result.failures.append((path, str(exc)))
-            rows.append(IndexRow(letter_id=Path(path).stem, href=None, source=path, error=str(exc)))
-            if on_letter:
-                on_letter(path, None, str(exc))
-        else:
-            name = page_name(Path(path).stem if path != "-" else record.letter_id, taken)
+        for one in _letters(pipeline, path):  # a record file gives one page per record
+            if isinstance(one, ImrAssistError):
+                result.failures.append((path, str(one)))
+                rows.append(IndexRow(letter_id=Path(path).stem, href=None, source=path, error=str(one)))
+                if on_letter:
+                    on_letter(path, None, str(one))
+                continue
+            doc, record = one
+            stem = Path(path).stem if path != "-" and not is_record_file(path) else record.letter_id
+            name = page_name(stem, taken)
             page = out_dir / name
             html, model = review_page(record, doc, extractor, index_href=INDEX_NAME)
             write_atomic(page, html)
@@ -114,3 +116,21 @@ def write_batch(
                 on_letter(path, page, None)
         write_atomic(result.index, render_index(rows, title=title, extractor=extractor))
     return result
+
+
+def _letters(pipeline: Pipeline, path: str) -> Iterator[tuple[Document, Record] | ImrAssistError]:
+    """(letter, record) for each letter of `path`, or the error that stands for one."""
+    if not is_record_file(path):
+        try:
+            yield pipeline.one(path)
+        except ImrAssistError as exc:
+            yield exc
+        return
+    for got in pipeline.results(path):
+        if got.record is None:
+            yield got.failure or InputError(got.error or path)
+        elif got.document is None:
+            named = got.record.source or "not named"
+            yield InputError(f"{got.source}: the letter this record was extracted from ({named}) is not found")
+        else:
+            yield got.document, got.record
