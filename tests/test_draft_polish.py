@@ -133,16 +133,18 @@ def test_instructor_gives_up_and_falls_back():
 
 
 def test_recorded_small_model_is_rejected_and_the_checked_draft_is_kept(monkeypatch):
-    """Replays a real exchange with qwen2.5-coder-0.5b on llama.cpp (tests/golden/cassettes/
-    manifest.json says how it was recorded): the model wrote one section with no item three
-    times, the validator re-asked twice, and the checked deterministic draft is kept."""
+    """Replays a real exchange with qwen2.5-coder-1.5b on llama.cpp (tests/golden/cassettes/
+    manifest.json says how it was recorded): three times the model wrote a sentence stating
+    rule numbers its sources do not hold, the validator re-asked twice, and the checked
+    deterministic draft is kept."""
     cassettes = Path(__file__).parent / "golden" / "cassettes"
     monkeypatch.setenv("IMR_ASSIST_CASSETTES", str(cassettes))
     record, text = letter(LETTERS[0])
     draft = render_draft(record, text, "appeal", item=2)
     out = polish(draft, record, text, [2], model_completer(open_model(Settings.resolve())), "md")
     assert not out.polished and out.result is draft
-    assert out.notice.startswith("model polish rejected (after 3 attempts: write exactly one section per item [2]")
+    assert out.notice.startswith("model polish rejected (after 3 attempts: sentence ")
+    assert "which its sources ['letter'] do not contain" in out.notice
     assert "showing the checked draft" in out.notice
 
 
