@@ -113,10 +113,15 @@ class LetterIdentifiers:
 
         for v in self.values:
             if v.kind in ("NAME", "ORG", "ADDRESS"):
-                words = _WORD.findall(fold(v.value))
+                # words found in the original, read in the folded text at the same offsets
+                # (folding keeps offsets, but may turn a rare letter into a non-letter)
+                folded = fold(v.value)
+                spans = [m.span() for m in _WORD.finditer(v.value)]
+                words = [folded[a:b] for a, b in spans]
                 if len(words) > 1:
                     add(v.kind, r"(?<!\w)" + r"[\s,.]+".join(map(re.escape, words)) + r"(?!\w)", False)
-                for original, w in zip(_WORD.findall(v.value), words, strict=True):
+                for (a, b), w in zip(spans, words, strict=True):
+                    original = v.value[a:b]
                     if len(w) < 2 or w in _ORG_WORDS or w in NOT_NAMES or is_drug(w):
                         continue
                     if is_known(w) and not (v.person and original[:1].isupper()):
