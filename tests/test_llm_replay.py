@@ -73,6 +73,34 @@ def test_hybrid_keeps_parser_decisions_and_says_where_values_came_from(letter):
         assert sources <= {"rules"} | {v for v in sources if v.startswith("llm:")}
 
 
+JUDGED = json.loads((CASSETTES / "manifest.json").read_text()).get("hybrid_letters", [])
+
+
+@pytest.mark.parametrize("stem", JUDGED)
+def test_hybrid_asks_why_only_where_the_rules_ran_out_and_keeps_the_answer_grounded(stem):
+    """Corpus letters where the rules leave an upheld item with only the fallback reason:
+    the hybrid asks the model why (recorded), takes v2 codes whose quotes are in that item's
+    rationale, and leaves every other item's reasons to the rules."""
+    doc = read_document(BUNDLED / "corpus" / "txt" / f"{stem}.txt")
+    parsed = parse_letter(doc)
+    record = get_extractor("hybrid").extract(doc)
+    ran_out = [i for i, it in enumerate(parsed.items) if it.provenance.get("denial_reasons") == "rules:fallback"]
+    assert ran_out, "the rules now read every item of this letter: re-record or drop it"
+    for i, (item, rules_item) in enumerate(zip(record.items, parsed.items, strict=True)):
+        source = item.provenance.get("denial_reasons", "rules")
+        if i not in ran_out:
+            assert item.denial_reasons == rules_item.denial_reasons and not source.startswith("llm:")
+            continue
+        if not source.startswith("llm:"):
+            continue  # the model's answer did not validate: the rules' fallback stays
+        rs, re_ = item.spans["rationale"]
+        assert item.denial_reasons and len(item.reason_evidence) == len(item.denial_reasons)
+        for evidence in item.reason_evidence:
+            s, e = evidence.span
+            assert rs <= s < e <= re_, evidence  # the quote lies in this item's rationale
+    assert any(record.items[i].provenance.get("denial_reasons", "").startswith("llm:") for i in ran_out)
+
+
 def test_changed_input_finds_no_recording_and_fails_loudly():
     doc = read_document(LETTERS[0])
     changed = Document(text=doc.text.replace("Upheld", "Upheld ", 1).replace("refill", "refills"), source=doc.source)
