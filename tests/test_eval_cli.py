@@ -298,3 +298,43 @@ def test_bad_min_is_one_line_exit_2(folder: Path, monkeypatch, spec: str, messag
     result = run([*base_args(folder), "--min", spec], GoldEcho(), monkeypatch)
     assert result.exit_code == 2
     assert message in result.output and len(result.output.strip().splitlines()) == 1
+
+
+def test_several_extractors_are_scored_side_by_side(tmp_path, monkeypatch):
+    """`eval -e rules,llm,hybrid` on the bundled gold (llm and hybrid replayed from the
+    recorded cassettes): one report folder and one gate per extractor, and one table
+    comparing them on every score, the judgement fields included."""
+    root = Path(__file__).resolve().parent.parent
+    monkeypatch.setenv("IMR_ASSIST_CASSETTES", str(root / "cassettes"))
+    monkeypatch.setenv("IMR_ASSIST_RECORD_MODE", "none")
+    out = tmp_path / "side"
+    result = CliRunner().invoke(
+        app, ["eval", "-e", "rules,llm,hybrid", "--suite", "gold", "--report", str(out)], terminal_width=160
+    )
+    assert result.exit_code == 0, result.output
+    reports = {name: json.loads((out / name / "report.json").read_text()) for name in ("rules", "llm", "hybrid")}
+    assert {r["extractor"] for r in reports.values()} == {"rules", "llm", "hybrid"}
+    assert "extractors side by side" in result.output
+    table = result.output[result.output.index("extractors side by side") :]
+    for label in ("denial reasons F1", "findings R", "category accuracy"):
+        row = next(line for line in table.splitlines() if label in line)
+        shown = [_n(reports[name]["suites"]["gold"]["metrics"][m]) for name, m in
+                 zip(("rules", "llm", "hybrid"), [_METRIC[label]] * 3, strict=True)]  # fmt: skip
+        assert [c for c in row.replace("│", " ").split() if c.replace(".", "").isdigit()] == shown, row
+    assert "rules: all thresholds met" in result.output and "hybrid: all thresholds met" in result.output
+
+
+_METRIC = {
+    "denial reasons F1": "denial_reasons_f1",
+    "findings R": "findings_recall",
+    "category accuracy": "category_accuracy",
+}
+
+
+def _n(value: float) -> str:
+    return f"{100 * value:.1f}"
+
+
+def test_compare_takes_one_extractor(folder: Path, monkeypatch) -> None:
+    result = run([*base_args(folder), "-e", "rules,llm", "--compare", str(folder / "x.json")], GoldEcho(), monkeypatch)
+    assert result.exit_code == 2 and "one --extractor" in result.output

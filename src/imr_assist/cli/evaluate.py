@@ -23,7 +23,7 @@ from ..evaluation.compare import compare_reports, load_report
 from ..evaluation.report import write_reports
 from ..evaluation.runner import run_eval
 from ..evaluation.suites import Suite, bundled_suites, custom_suite, resolve
-from ..evaluation.terminal import show
+from ..evaluation.terminal import show, side_by_side_table
 from ..evaluation.thresholds import check, default_thresholds_path, load_thresholds, parse_min
 from .common import console
 
@@ -44,7 +44,11 @@ def eval_command(
         typer.Option("--letters", help="Letters for --gold, matched by file stem or case number."),
     ] = None,
     extractor: Annotated[
-        str, typer.Option("--extractor", "-e", help="rules, llm or hybrid.")
+        str,
+        typer.Option(
+            "--extractor", "-e",
+            help="rules, llm or hybrid; several, comma-separated (rules,llm,hybrid), are scored side by side.",
+        ),
     ] = "rules",
     report_dir: Annotated[Path, typer.Option("--report", help="Report folder.")] = Path(
         "reports/eval"
@@ -103,6 +107,11 @@ def _run(
     max_mismatches: int,
     mins: dict[str, float],
 ) -> int:
+    extractors = list(dict.fromkeys(e.strip() for e in extractor.split(",") if e.strip()))
+    if not extractors:
+        raise InputError("--extractor names no extractor (rules, llm or hybrid)")
+    if len(extractors) > 1 and compare is not None:
+        raise InputError("--compare diffs one extractor's report; give one --extractor with it")
     suites, retrieval = _pick_suites(gold, letters, names)
     for s in suites:  # fail fast on bad folders or gold before any extraction
         resolve(s)
@@ -114,6 +123,34 @@ def _run(
     if html and not _module_exists(HTML_MODULE):
         raise InputError(f"--html needs {HTML_MODULE}, which is not installed")
 
+    if len(extractors) == 1:
+        report = _evaluate(extractors[0], suites, retrieval, floors_path, floors, mins, old, report_dir, html)
+        _show(report, report_dir, max_mismatches)
+        return _verdict(report)
+    # several: each gets its own report folder and gate; the terminal shows the comparison
+    reports, codes = {}, []
+    for name in extractors:
+        report = reports[name] = _evaluate(
+            name, suites, retrieval, floors_path, floors, mins, None, report_dir / name, html
+        )
+        console.print(f"[bold]{escape(name)}[/]: reports in {escape(str(report_dir / name))}", highlight=False)
+        codes.append(_verdict(report))
+    _terminal().print(side_by_side_table(reports))
+    return max(codes)
+
+
+def _evaluate(
+    extractor: str,
+    suites: list[Suite],
+    retrieval: bool,
+    floors_path: Path,
+    floors: dict[str, Any],
+    mins: dict[str, float],
+    old: dict[str, Any] | None,
+    report_dir: Path,
+    html: bool,
+) -> dict[str, Any]:
+    """Run one extractor over the suites, gate it, and write its reports."""
     report = run_eval(suites, extractor)
     if retrieval:
         from ..evaluation.retrieval import run_retrieval
@@ -126,22 +163,33 @@ def _run(
     }  # fmt: skip
     if old is not None:
         report["comparison"] = compare_reports(old, report)
-    json_path, md_path = write_reports(report, report_dir)
-
-    # CI logs are not terminals (rich would assume 80 columns); the field table needs ~115.
-    out = console if console.is_terminal else Console(width=max(console.width, 120))
-    show(out, report, limit=max_mismatches)
-    console.print(f"reports: {escape(str(json_path))}  {escape(str(md_path))}", highlight=False)
+    report["paths"] = [str(p) for p in write_reports(report, report_dir)]
     if html:
-        console.print(f"html: {escape(str(_write_html(report, report_dir)))}", highlight=False)
+        report["paths"].append(str(_write_html(report, report_dir)))
+    return report
+
+
+def _terminal() -> Console:
+    # CI logs are not terminals (rich would assume 80 columns); the field table needs ~115.
+    return console if console.is_terminal else Console(width=max(console.width, 120))
+
+
+def _show(report: dict[str, Any], report_dir: Path, max_mismatches: int) -> None:
+    show(_terminal(), report, limit=max_mismatches)
+    console.print("reports: " + "  ".join(escape(p) for p in report["paths"]), highlight=False)
+
+
+def _verdict(report: dict[str, Any]) -> int:
+    """Say whether the extractor met its floors: 0 met (or none), 1 missed."""
+    rows, name = report["gate"]["rows"], report["extractor"]
     if not rows:
-        console.print(f"[dim]no thresholds for extractor {escape(repr(extractor))}: not gated[/]")
+        console.print(f"[dim]no thresholds for extractor {escape(repr(name))}: not gated[/]")
     elif not report["gate"]["passed"]:
         missed = [f"{r['suite']}.{r['metric']}" for r in rows if not r["ok"]]
-        console.print(f"[red bold]threshold missed:[/] {', '.join(missed)}")
+        console.print(f"[red bold]{escape(name)}: threshold missed:[/] {escape(', '.join(missed))}")
         return 1
     else:
-        console.print("[green]all thresholds met[/]")
+        console.print(f"[green]{escape(name)}: all thresholds met[/]")
     return 0
 
 

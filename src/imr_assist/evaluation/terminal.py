@@ -180,6 +180,23 @@ def retrieval_table(r: dict[str, Any]) -> Table:
     return t
 
 
+def side_by_side_table(reports: dict[str, dict[str, Any]]) -> Table:
+    """One row per suite and score, one column per extractor: how the extractors compare
+    on the same letters (`eval -e rules,llm,hybrid`)."""
+    t = Table(title="extractors side by side (%)", title_justify="left")
+    t.add_column("suite")
+    t.add_column("score")
+    for name in reports:
+        t.add_column(escape(name), justify="right")
+    suites = dict.fromkeys(s for r in reports.values() for s in r["suites"])
+    for suite in suites:
+        for label, metric in _SUMMARY_ROWS:
+            values = [r["suites"].get(suite, {}).get("metrics", {}).get(metric) for r in reports.values()]
+            if any(v is not None for v in values):
+                t.add_row(escape(suite), label.removesuffix(" %"), *(_rate_n(v) for v in values))
+    return t
+
+
 def show(console: Console, report: dict[str, Any], limit: int = 40) -> None:
     """Print everything a person needs; the full lists are in report.md / report.json."""
     for name, s in report["suites"].items():
