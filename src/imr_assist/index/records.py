@@ -1,16 +1,10 @@
-"""From records to indexed decisions, and from PATH arguments to records."""
+"""From records to indexed decisions (records are read from files by `record_input.py`)."""
 
 from __future__ import annotations
 
 import hashlib
-import json
-from collections.abc import Iterator
-from pathlib import Path
 from typing import cast
 
-from pydantic import ValidationError
-
-from ..errors import InputError
 from ..schema import DrugClass, Item, Record
 from ..treatment import treatment_key
 from .models import IndexedDecision
@@ -61,25 +55,3 @@ def decision_from_item(record: Record, item: Item, number: int) -> IndexedDecisi
 
 def decisions_from_record(record: Record) -> list[IndexedDecision]:
     return [decision_from_item(record, it, n) for n, it in enumerate(record.items, 1)]
-
-
-def read_jsonl(path: str | Path) -> Iterator[tuple[int, Record | InputError]]:
-    """Records from an `extract --jsonl` file: (line number, Record or the line's error)."""
-    p = Path(path)
-    try:
-        fh = p.open("r", encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"{path}: cannot open ({exc.strerror or exc})") from None
-    with fh:
-        for n, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                yield n, Record.model_validate(json.loads(line))
-            except (ValueError, ValidationError) as exc:
-                first = str(exc).splitlines()[0][:160]
-                yield n, InputError(f"{path}:{n}: not a record ({first})")
-
-
-def is_jsonl(path: str) -> bool:
-    return path.lower().endswith((".jsonl", ".ndjson"))
