@@ -9,11 +9,13 @@ findings are the heart of every output (domain.md, "What each reader needs"): th
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import InputError
 from ..index.models import IndexedDecision
+from ..layout.rationale import classify
 from ..schema import Item, Record
 from .checks import CheckResult, check_draft, dates_in
 from .data import citation_texts, cues, law, reason_blocks, worker
@@ -122,21 +124,42 @@ def _checklist(item: Item, kind: str, reasons: list[ReasonOut]) -> list[Checklis
 
 
 def _statements(item: Item, findings: list[FindingOut], reasons: list[ReasonOut]) -> list[str]:
-    """What else the attorney checks besides the findings: the sentence each documentation
-    reason was read from ("no documentation of ..."), and rationale sentences stating a date
-    about this case (dates are the plainest facts to test against the records, ground 5);
-    none that a finding already quotes or that only announces the outcome. Sentences of
-    reasons paperwork cannot fix are the guideline's opinion ("not recommended"), not facts
-    a record can contradict, so they are not listed."""
+    """What else the attorney checks besides the findings: the sentence each reason was read
+    from, and rationale sentences stating a date about this case (dates are the plainest
+    facts to test against the records, ground 5); none that says nothing beyond the findings
+    it holds (a sentence holding a finding clause and more is listed too).
+    A reason's sentence is listed when a record could answer it: a documentation reason's
+    ("no documentation of ..."), or any reason's when it speaks of this case ("Given the
+    lack of physical exam findings, ... is not medically necessary"; "it appears that the
+    claimant is taking them on a regular basis"). The guideline's opinion ("not
+    recommended beyond 2-3 weeks") is not a fact a record can contradict, and a date
+    sentence that only announces the outcome says nothing to check."""
     quoted = [oneline(f.text) for f in findings]
-    candidates = [r.evidence for r in reasons if r.evidence and r.fix == "document"]
-    candidates += [oneline(s) for s in split_sentences(item.rationale) if dates_in(s)]
+    reason_sentences = [
+        r.evidence for r in reasons
+        if r.evidence and (r.fix == "document" or classify(r.evidence.lower()) in ("finding", "conclusion"))
+    ]  # fmt: skip
+    dated = [oneline(s) for s in split_sentences(item.rationale) if dates_in(s) and not has_cue(s, cues("outcome"))]
     out: list[str] = []
-    for s in candidates:
-        if s in out or any(q in s for q in quoted) or has_cue(s, cues("outcome")):
-            continue
-        out.append(s)
+    for s in [*reason_sentences, *dated]:
+        if s not in out and _adds_to(s, quoted):
+            out.append(s)
     return out
+
+
+#: A sentence whose words beyond the findings it holds are this few ("In this case, ...")
+#: says nothing the findings do not.
+_FEW_WORDS = 3
+_WORDS = re.compile(r"[a-z0-9]+")
+
+
+def _adds_to(sentence: str, quoted: list[str]) -> bool:
+    """Whether `sentence` says more than the findings it holds ("Given lack of physical exam
+    findings, lack of red flags ..." holds the finding "lack of physical exam findings")."""
+    rest = sentence.lower()
+    for q in quoted:
+        rest = rest.replace(q.lower(), " ")
+    return len(_WORDS.findall(rest)) > _FEW_WORDS
 
 
 def _item_draft(n: int, item: Item, letter_text: str, doc_kind: DocKind, lang: str) -> ItemDraft:
