@@ -45,7 +45,9 @@ def _run_commands(out: Path, base_url: str, bodies: list[bytes]) -> tuple[dict[s
         path.write_text(text, encoding="utf-8")
         letters.append(str(path))
     cache = os.environ.get("IMR_ASSIST_CACHE") or str(out / "cache")  # the tests' cache: the demo index is built once
-    env = {**os.environ, "OPENAI_API_KEY": KEY, "IMR_ASSIST_CACHE": cache, "OPENAI_BASE_URL": base_url}
+    # the commands see only what this harness sets, not the caller's IMR_ASSIST_* / OPENAI_* (conftest's rule)
+    inherited = {k: v for k, v in os.environ.items() if not k.startswith(("IMR_ASSIST_", "OPENAI_"))}
+    env = {**inherited, "OPENAI_API_KEY": KEY, "IMR_ASSIST_CACHE": cache, "OPENAI_BASE_URL": base_url}
     common = ["--model", "fake-model", "--allow-insecure", "--no-cache"]
     commands = {
         "extract-llm": ["extract", *letters, "--extractor", "llm", "--jsonl", str(out / "llm.jsonl"), *common],
