@@ -45,6 +45,16 @@ def test_guideline_text_is_not_a_finding_and_the_case_sentence_is() -> None:
     assert findings(rationale) == ["there are no functional objective measures in the file presented"]
 
 
+def test_what_a_treatment_includes_for_a_patient_is_guideline_text() -> None:
+    """A definition speaks of "a patient" in general; the sentence about this patient is the finding."""
+    rationale = (
+        "Psychological intervention for chronic pain includes setting goals and addressing a patient's pain beliefs. "
+        "The patient has not had a psychological evaluation. "
+        "Therefore, the request is not medically necessary."
+    )
+    assert findings(rationale) == ["The patient has not had a psychological evaluation"]
+
+
 def test_finding_clauses_are_split_and_trimmed() -> None:
     rationale = (
         "Based on the clinical note submitted for review, the medical records reveal the injury is about 20 "
