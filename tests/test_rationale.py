@@ -55,6 +55,20 @@ def test_what_a_treatment_includes_for_a_patient_is_guideline_text() -> None:
     assert findings(rationale) == ["The patient has not had a psychological evaluation"]
 
 
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "In addition, given that the guidelines do not recommend infrared lasers, the request is not supported.",
+        "However, if there is no improvement after 2-3 weeks, the therapy should be modified or re-evaluated.",
+        "The Claims Administrator authorized Norco #30, leaving the original request IMR eligible.",
+        "The goal of treatment with physical therapy is to transition the patient to a home program.",
+    ],
+)
+def test_guideline_conditions_definitions_and_letter_boilerplate_are_not_findings(sentence: str) -> None:
+    rationale = f"The patient has not returned to work. {sentence} Therefore, it is not medically necessary."
+    assert findings(rationale) == ["The patient has not returned to work"]
+
+
 def test_finding_clauses_are_split_and_trimmed() -> None:
     rationale = (
         "Based on the clinical note submitted for review, the medical records reveal the injury is about 20 "
