@@ -143,6 +143,9 @@ def test_approved_for_chronic_use_is_not_a_duration_limit() -> None:
         ("There was no clear rationale provided by the physician as to the medical necessity for the request.",
          "missing_clinical_rationale"),
         ("There is no history of peptic ulcer, GI bleeding, or perforation.", "off_label_or_no_indication"),
+        ("The records do not indicate that the patient is being treated for rheumatoid arthritis.",
+         "off_label_or_no_indication"),
+        ("There was no evidence that the claimant would be at an increased risk of falls.", "off_label_or_no_indication"),
     ],
 )  # fmt: skip
 def test_case_sentences_give_their_reason(sentence: str, code: str) -> None:
