@@ -152,6 +152,15 @@ def test_case_sentences_give_their_reason(sentence: str, code: str) -> None:
     assert code in reasons(f"The guidelines set criteria for this treatment. {sentence} The request is not certified.")
 
 
+def test_exceeding_a_short_term_recommendation_is_duration_not_quantity() -> None:
+    rationale = (
+        "Muscle relaxants are recommended for a short course. The claimant has been taking Flexeril since "
+        "02/14/2016, exceeding the guideline recommendation for short term use. "
+        "Therefore, the request is not medically necessary."
+    )
+    assert reasons(rationale) == {"exceeds_guideline_duration"}
+
+
 def test_a_statement_about_another_treatment_does_not_decide_this_item() -> None:
     rationale = (
         "Nerve conduction studies are not recommended, but electromyography is recommended as an option to "
