@@ -145,7 +145,8 @@ def test_approved_for_chronic_use_is_not_a_duration_limit() -> None:
         ("There is no history of peptic ulcer, GI bleeding, or perforation.", "off_label_or_no_indication"),
         ("The records do not indicate that the patient is being treated for rheumatoid arthritis.",
          "off_label_or_no_indication"),
-        ("There was no evidence that the claimant would be at an increased risk of falls.", "off_label_or_no_indication"),
+        ("There was no evidence that the claimant would be at an increased risk of falls.",
+         "off_label_or_no_indication"),
     ],
 )  # fmt: skip
 def test_case_sentences_give_their_reason(sentence: str, code: str) -> None:
@@ -159,6 +160,18 @@ def test_exceeding_a_short_term_recommendation_is_duration_not_quantity() -> Non
         "Therefore, the request is not medically necessary."
     )
     assert reasons(rationale) == {"exceeds_guideline_duration"}
+
+
+def test_a_conclusion_not_supported_by_guidelines_restates_the_outcome() -> None:
+    """"Not supported by the guidelines" is the guideline's verdict in guideline text, and
+    only the outcome restated in a conclusion."""
+    verdict = "Cyclobenzaprine is not supported by the guidelines for chronic use. The claimant has no spasm on exam."
+    assert "not_recommended_by_guideline" in reasons(verdict)
+    restated = (
+        "The claimant has no spasm on exam. "
+        "Therefore, the request would not be supported by the guidelines, as such the request is not necessary."
+    )
+    assert reasons(restated) == {"no_supporting_exam_findings"}
 
 
 def test_a_statement_about_another_treatment_does_not_decide_this_item() -> None:

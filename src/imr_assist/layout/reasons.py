@@ -37,6 +37,7 @@ from .scope import ItemScope, item_scope, mentions, object_after, subject_before
 
 _DEPENDS = "depends_on_denied_request"
 _ACTIVE_VERB = re.compile(r"(?:do|does|did) not")
+_RESTATES = re.compile(r"\b(?:supported|endorsed) by\b")
 
 
 @dataclass(frozen=True)
@@ -149,7 +150,7 @@ def denial_reasons(reading: Reading, scope: ItemScope, compound: bool) -> list[F
             m = plan.search(family, low, s, e)
             if m and scope.covers(subject_before(low, s, m.start())):
                 found.setdefault(code, (s, e))
-        for code in _not_recommended(low, s, e, plan, scope):
+        for code in _not_recommended(low, s, e, plan, scope, part.kind == "conclusion"):
             found.setdefault(code, (s, e))
     # A compound denied for one ingredient is not also flatly "not recommended" (unless the
     # reviewer said so about this case).
@@ -159,11 +160,15 @@ def denial_reasons(reading: Reading, scope: ItemScope, compound: bool) -> list[F
     return [FoundReason(code, found[code]) for code in DENIAL_REASONS if code in found]
 
 
-def _not_recommended(low: str, s: int, e: int, plan: Plan, scope: ItemScope) -> list[str]:
-    """Codes from "X is not recommended" statements in `low[s:e]` whose subject is the item."""
+def _not_recommended(low: str, s: int, e: int, plan: Plan, scope: ItemScope, conclusion: bool) -> list[str]:
+    """Codes from "X is not recommended" statements in `low[s:e]` whose subject is the item.
+    A conclusion's "the request is not supported by the guidelines" restates the outcome;
+    it is not the guideline's verdict on the treatment."""
     r = rules()
     codes: list[str] = []
     for m in plan.finditer("flat", low, s, e):
+        if conclusion and _RESTATES.search(m.group(0)):
+            continue
         active = _ACTIVE_VERB.match(m.group(0))  # "does not recommend X": X follows
         subject = object_after(low, m.end(), e) if active else subject_before(low, s, m.start())
         if not scope.covers(subject):
