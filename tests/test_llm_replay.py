@@ -11,10 +11,11 @@ import yaml
 
 from imr_assist.errors import NoRecording
 from imr_assist.extractors import get_extractor
-from imr_assist.layout.parser import parse_letter
+from imr_assist.extractors.hybrid import needs_judgement
+from imr_assist.layout.parser import FALLBACK, parse_letter
 from imr_assist.model import Usage
 from imr_assist.model.cassettes import use_cassette
-from imr_assist.reading import Document, read_document
+from imr_assist.reading import Document, clean, read_document
 
 ROOT = Path(__file__).resolve().parent.parent
 BUNDLED = ROOT / "src" / "imr_assist" / "bundled"  # the letters the package ships
@@ -78,27 +79,32 @@ JUDGED = json.loads((CASSETTES / "manifest.json").read_text()).get("hybrid_lette
 
 @pytest.mark.parametrize("stem", JUDGED)
 def test_hybrid_asks_why_only_where_the_rules_ran_out_and_keeps_the_answer_grounded(stem):
-    """Corpus letters where the rules leave an upheld item with only the fallback reason:
-    the hybrid asks the model why (recorded), takes v2 codes whose quotes are in that item's
-    rationale, and leaves every other item's reasons to the rules."""
+    """Corpus letters where the rules leave an upheld item with only the fallback reason or
+    with no finding: the hybrid asks the model why (recorded), takes its v2 codes and
+    findings only for those gaps, with every quote inside that item's rationale, and leaves
+    every other item as the rules read it."""
     doc = read_document(BUNDLED / "corpus" / "txt" / f"{stem}.txt")
     parsed = parse_letter(doc)
     record = get_extractor("hybrid").extract(doc)
-    ran_out = [i for i, it in enumerate(parsed.items) if it.provenance.get("denial_reasons") == "rules:fallback"]
-    assert ran_out, "the rules now read every item of this letter: re-record or drop it"
+    asked = [i for i, it in enumerate(parsed.items) if needs_judgement(it)]
+    assert asked, "the rules now read every item of this letter: re-record (eval/record.py) or drop it"
+    answered = 0
     for i, (item, rules_item) in enumerate(zip(record.items, parsed.items, strict=True)):
-        source = item.provenance.get("denial_reasons", "rules")
-        if i not in ran_out:
-            assert item.denial_reasons == rules_item.denial_reasons and not source.startswith("llm:")
+        if i not in asked or "judgement" in item.provenance:  # not asked, or the answer never validated
+            assert item.denial_reasons == rules_item.denial_reasons and item.findings == rules_item.findings
             continue
-        if not source.startswith("llm:"):
-            continue  # the model's answer did not validate: the rules' fallback stays
         rs, re_ = item.spans["rationale"]
-        assert item.denial_reasons and len(item.reason_evidence) == len(item.denial_reasons)
-        for evidence in item.reason_evidence:
-            s, e = evidence.span
-            assert rs <= s < e <= re_, evidence  # the quote lies in this item's rationale
-    assert any(record.items[i].provenance.get("denial_reasons", "").startswith("llm:") for i in ran_out)
+        if item.provenance.get("denial_reasons", "").startswith("llm:"):
+            answered += 1
+            assert rules_item.provenance.get("denial_reasons") == FALLBACK
+            assert item.denial_reasons and len(item.reason_evidence) == len(item.denial_reasons)
+            assert all(rs <= e.span[0] < e.span[1] <= re_ for e in item.reason_evidence)
+        if item.provenance.get("findings", "").startswith("llm:"):
+            answered += 1
+            assert not rules_item.findings
+            assert all(rs <= f.span[0] < f.span[1] <= re_ for f in item.findings)
+            assert all(f.text == clean(doc.text[f.span[0] : f.span[1]]) for f in item.findings)
+    assert answered, "no recorded answer was taken"
 
 
 def test_changed_input_finds_no_recording_and_fails_loudly():

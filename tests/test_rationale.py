@@ -147,6 +147,8 @@ def test_approved_for_chronic_use_is_not_a_duration_limit() -> None:
          "off_label_or_no_indication"),
         ("There was no evidence that the claimant would be at an increased risk of falls.",
          "off_label_or_no_indication"),
+        ("However, the rationale for this specific hot/cold therapy wrap was not provided.",
+         "missing_clinical_rationale"),  # a slashed name is one word between the cue's words
     ],
 )  # fmt: skip
 def test_case_sentences_give_their_reason(sentence: str, code: str) -> None:
