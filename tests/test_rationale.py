@@ -69,6 +69,22 @@ def test_guideline_conditions_definitions_and_letter_boilerplate_are_not_finding
     assert findings(rationale) == ["The patient has not returned to work"]
 
 
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The records submitted for review indicated that the claimant previously underwent chiropractic care",
+        "Recent x-rays reveal spondylosis at C5-6",
+        "This 54 year old female has complained of wrist pain since 2015",
+        "The pain was rated 8/10 on VAS",
+    ],
+)
+def test_case_facts_in_plain_words_are_findings(sentence: str) -> None:
+    """Statements about this case with no 'in this case' cue: the records "submitted for
+    review" (not a literature review), an imaging result, the patient's age, a pain score."""
+    guideline = "The guidelines recommend a short course of therapy."
+    assert findings(f"{guideline} {sentence}. Therefore, it is not medically necessary.") == [sentence]
+
+
 def test_finding_clauses_are_split_and_trimmed() -> None:
     rationale = (
         "Based on the clinical note submitted for review, the medical records reveal the injury is about 20 "
