@@ -62,6 +62,8 @@ def test_what_a_treatment_includes_for_a_patient_is_guideline_text() -> None:
         "However, if there is no improvement after 2-3 weeks, the therapy should be modified or re-evaluated.",
         "The Claims Administrator authorized Norco #30, leaving the original request IMR eligible.",
         "The goal of treatment with physical therapy is to transition the patient to a home program.",
+        "Often x-rays can show changes after an initial injury.",
+        "According to the medical records provided and the ODG guidelines; the injections are not a medical necessity.",
     ],
 )
 def test_guideline_conditions_definitions_and_letter_boilerplate_are_not_findings(sentence: str) -> None:
