@@ -32,7 +32,7 @@ from functools import lru_cache
 from ..assets import DATA_DIR
 from ..schema import DENIAL_REASONS, FIXES
 from .gate import Plan, flatten
-from .rationale import Reading, Span
+from .rationale import Part, Reading, Span
 from .scope import ItemScope, item_scope, mentions, object_after, subject_before
 
 _DEPENDS = "depends_on_denied_request"
@@ -132,7 +132,7 @@ def denial_reasons(reading: Reading, scope: ItemScope, compound: bool) -> list[F
     component_parts: list[Span] = []
     for part, plan in zip(reading.parts, reading.plans, strict=True):
         s, e = part.start, part.end
-        if part.kind in ("finding", "conclusion"):
+        if part.kind in ("finding", "conclusion") or _unmarked(part, low, plan):
             case_spans.append((s, e))
             for code, family in r.case_families:
                 if code in found:
@@ -178,6 +178,19 @@ def _not_recommended(low: str, s: int, e: int, plan: Plan, scope: ItemScope, con
         conditional = [code for code in r.conditional if plan.search(f"conditional:{code}", low, s, e)]
         codes += conditional or ["not_recommended_by_guideline"]
     return codes
+
+
+def _unmarked(part: Part, low: str, plan: Plan) -> bool:
+    """A sentence the reader files as guideline text only because it names no patient and no
+    record ("Sleep did not improve and remained 8/10 ...", "Refills are not supported"): it
+    holds no guideline cue either, so the case phrases are read in it too."""
+    return (
+        part.kind == "guideline" and not part.quoted
+        and not any(plan.search(f, low, part.start, part.end) for f in _GUIDELINE_CUES)
+    )  # fmt: skip
+
+
+_GUIDELINE_CUES = ("guideline_override", "guideline_strong", "background")
 
 
 def _names_another(low: str, s: int, e: int, m: re.Match[str], scope: ItemScope) -> bool:
