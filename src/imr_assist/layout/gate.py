@@ -142,6 +142,7 @@ class Gate:
         self._family_words: dict[str, frozenset[str]] = {}
         self._family_index: dict[str, dict[str, tuple[int, ...]]] = {}
         self._tried: dict[tuple[str, frozenset[str]], tuple[Pattern, ...]] = {}
+        self._union: dict[tuple[str, ...], frozenset[str]] = {}
         for name, patterns in families.items():
             compiled = self.families[name] = tuple(compile_fast(p) for p in patterns)
             self._always[name] = tuple(p for p in compiled if p.needs is None)
@@ -173,18 +174,26 @@ class Gate:
                 found[k].add(w)
         return [frozenset(f) for f in found]
 
+    def words_of(self, families: Sequence[str]) -> frozenset[str]:
+        """Every word a pattern of these families needs (remembered per tuple of names)."""
+        key = tuple(families)
+        found = self._union.get(key)
+        if found is None:
+            found = self._union[key] = frozenset().union(*(self._family_words[f] for f in key))
+        return found
+
     def tried(self, family: str, words: frozenset[str]) -> Sequence[Pattern]:
         """The family's patterns worth trying on a text holding `words`: those needing one
         of them and those needing none, in the family's order. Remembered per set of words
         that matter to the family (sentences share them: few sets recur)."""
-        hits = self._family_words[family] & words
-        if not hits:
+        needed = self._family_words[family]
+        if needed.isdisjoint(words):  # the common case, without building a set
             return self._always[family]
-        key = (family, hits)
+        key = (family, needed & words)
         found = self._tried.get(key)
         if found is None:
             index = self._family_index[family]
-            places = {i for w in hits for i in index[w]}
+            places = {i for w in key[1] for i in index[w]}
             places.update(self._needless[family])
             patterns = self.families[family]
             found = tuple(patterns[i] for i in sorted(places))
@@ -214,6 +223,11 @@ class Plan:
 
     def candidates(self, family: str) -> Sequence[Pattern]:
         return self._gate.tried(family, self._words)
+
+    def holds_words_of(self, families: Sequence[str]) -> bool:
+        """Whether the text holds a word some pattern of these families needs (a cheap
+        test before trying them where patterns needing no word are not wanted)."""
+        return not self._gate.words_of(families).isdisjoint(self._words)
 
     def search(self, family: str, low: str, s: int = 0, e: int | None = None) -> re.Match[str] | None:
         """The first pattern of the family (in order) that matches in `low[s:e]`."""

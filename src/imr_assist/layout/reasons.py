@@ -93,6 +93,7 @@ class ReasonRules:
     conditional: tuple[str, ...]
     #: (code, family name) pairs, in order
     case_families: tuple[tuple[str, str], ...]
+    case_family_names: tuple[str, ...]
     guideline_families: tuple[tuple[str, str], ...]
 
 
@@ -119,6 +120,7 @@ def rules() -> ReasonRules:
         tuple(data["guideline"]),
         tuple(conditional),
         tuple((c, f"case:{c}") for c in data["case"]),
+        tuple(f"case:{c}" for c in data["case"]),
         tuple((c, f"guideline:{c}") for c in data["guideline"]),
     )
 
@@ -186,6 +188,7 @@ def _unmarked(part: Part, low: str, plan: Plan) -> bool:
     holds no guideline cue either, so the case phrases are read in it too."""
     return (
         part.kind == "guideline" and not part.quoted
+        and plan.holds_words_of(rules().case_family_names)  # else no case phrase can match
         and not any(plan.search(f, low, part.start, part.end) for f in _GUIDELINE_CUES)
     )  # fmt: skip
 
