@@ -215,13 +215,10 @@ def test_bundled_thresholds_keep_the_issue_floors() -> None:
         "findings_precision": 0.75,
         "finding_span_exact": 1.0,
     }
-    assert floors["gold"] == {
-        "item_f1": 1.0,
-        "decision_accuracy": 1.0,
-        "field_accuracy": 0.95,
-        "grounding": 0.95,
-        **judgement,
-    }
+    structural = {"item_f1": 1.0, "decision_accuracy": 1.0, "field_accuracy": 0.95, "grounding": 0.95}
+    assert set(floors["gold"]) == {*structural, *judgement}
+    for metric, floor in {**structural, **judgement}.items():  # floors may rise, never fall
+        assert floors["gold"][metric] >= floor, ("gold", metric)
     for suite in ("corpus-txt", "corpus-pdf"):
         assert floors[suite]["item_f1"] >= 0.98
         assert floors[suite]["decision_accuracy"] == 1.0
