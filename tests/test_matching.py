@@ -184,3 +184,16 @@ def test_gating_changes_no_record(monkeypatch: pytest.MonkeyPatch) -> None:
     assert len(letters) > 60
     for path, fast, slow in zip(letters, gated, everywhere, strict=True):
         assert fast == slow, path.name
+
+
+def test_few_rule_patterns_are_tried_everywhere() -> None:
+    """A pattern with no word every match holds is searched in every sentence of every
+    rationale; a handful are (short pronouns, dates, list markers). A top-level alternation
+    of phrases is one such pattern unless split into one pattern per phrase, each gated by
+    its own words (data/*.json): keep the handful a handful, or the speed floor goes."""
+    from imr_assist.layout.rationale import cues
+
+    families = cues().gate.families
+    everywhere = [p.regex.pattern for ps in families.values() for p in ps if p.needs is None]
+    assert sum(len(ps) for ps in families.values()) > 300
+    assert len(everywhere) <= 12, everywhere
