@@ -125,7 +125,7 @@ def _run(
 
     if len(extractors) == 1:
         report = _evaluate(extractors[0], suites, retrieval, floors_path, floors, mins, old, report_dir, html)
-        _show(report, report_dir, max_mismatches)
+        _show(report, max_mismatches)
         return _verdict(report)
     # several: each gets its own report folder and gate; the terminal shows the comparison
     reports, codes = {}, []
@@ -174,7 +174,7 @@ def _terminal() -> Console:
     return console if console.is_terminal else Console(width=max(console.width, 120))
 
 
-def _show(report: dict[str, Any], report_dir: Path, max_mismatches: int) -> None:
+def _show(report: dict[str, Any], max_mismatches: int) -> None:
     show(_terminal(), report, limit=max_mismatches)
     console.print("reports: " + "  ".join(escape(p) for p in report["paths"]), highlight=False)
 

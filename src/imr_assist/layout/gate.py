@@ -6,8 +6,9 @@ But every match of a pattern holds some literal word (`required_words`): "lack o
 functional improvement" needs "improvement" (or "gain", "benefit"...). So one pass of an
 Aho-Corasick automaton over the text finds every occurrence of all those words (a trie
 regex was slower, and its non-overlapping matches missed a word starting inside another),
-and a pattern is searched only in the sentences holding one of its words. The result is the same as
-searching every pattern everywhere (tests/test_matching.py checks it on the corpus).
+and a pattern is searched only in the sentences holding one of its words. The result is
+the same as searching every pattern everywhere (tests/test_matching.py checks it on the
+corpus, record by record).
 """
 
 from __future__ import annotations

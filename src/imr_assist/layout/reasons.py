@@ -27,7 +27,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from ..assets import DATA_DIR
 from ..schema import DENIAL_REASONS, FIXES
@@ -88,13 +88,14 @@ class ReasonRules:
     "other"), and the codes in the order they are tried."""
 
     families: dict[str, list[str]]
-    case: tuple[str, ...]
-    guideline: tuple[str, ...]
-    conditional: tuple[str, ...]
-    #: (code, family name) pairs, in order
+    #: (code, family name) pairs, in the order they are tried
     case_families: tuple[tuple[str, str], ...]
-    case_family_names: tuple[str, ...]
     guideline_families: tuple[tuple[str, str], ...]
+    conditional: tuple[str, ...]
+
+    @cached_property
+    def case_family_names(self) -> tuple[str, ...]:
+        return tuple(family for _, family in self.case_families)
 
 
 @lru_cache(maxsize=1)
@@ -116,12 +117,9 @@ def rules() -> ReasonRules:
     }
     return ReasonRules(
         families,
-        tuple(data["case"]),
-        tuple(data["guideline"]),
-        tuple(conditional),
         tuple((c, f"case:{c}") for c in data["case"]),
-        tuple(f"case:{c}" for c in data["case"]),
         tuple((c, f"guideline:{c}") for c in data["guideline"]),
+        tuple(conditional),
     )
 
 
